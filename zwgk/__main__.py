@@ -1,0 +1,5 @@
+import sys
+
+from zwgk.cli import main
+
+sys.exit(main())

@@ -1,0 +1,83 @@
+"""`zwgk` command line: one sub-command per module in zwgk/commands/.
+
+Exit status: 0 no failing finding, 1 at least one failing finding, 2 usage or
+configuration error. Messages for people are in Chinese.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from zwgk.config import ConfigError
+
+# Each module defines `register(subparsers)` and sets `func(args) -> int` on its parser.
+COMMAND_MODULES = (
+    "zwgk.commands.demo",
+    "zwgk.commands.crawl",
+    "zwgk.commands.check",
+    "zwgk.commands.items",
+    "zwgk.commands.report",
+    "zwgk.commands.schedule",
+    "zwgk.commands.status",
+    "zwgk.commands.links",
+    "zwgk.commands.audit",
+    "zwgk.commands.evidence",
+    "zwgk.commands.findings",
+    "zwgk.commands.rules",
+    "zwgk.commands.outbox",
+)
+
+DEFAULT_CONFIG = "settings.toml"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"用法错误：{message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="zwgk", description="zwgk-monitor 政务公开定时公开监测")
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出调试日志")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    """The shared --config option of every command."""
+    parser.add_argument("--config", default=DEFAULT_CONFIG, metavar="PATH", help="配置文件（默认 settings.toml）")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The flat pipeline: crawl → links → check → report → deliver.
+
+These functions are the only entry points that the CLI, the demo and the
+scheduler call. Each delegates to the package that owns the stage, so the
+stages stay independent (urlwatch-style small stages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zwgk.app import App
+
+
+def today(app: App) -> dt.date:
+    """Today in the configured timezone (the CLI's default ``as_of``)."""
+    return dt.datetime.now(app.config.general.tz).date()
+
+
+def crawl(app: App, site_ids: Sequence[str] | None = None, *, timeout: float | None = None) -> list[Any]:
+    """Crawl sites, each in its own child process with a timeout; returns one outcome per site."""
+    from crawler.runner import crawl_sites
+
+    return crawl_sites(app.config, site_ids, timeout=timeout)
+
+
+def check_links(app: App, site_ids: Sequence[str] | None = None) -> Any:
+    """Check every link the crawl stored (at most once per URL per run)."""
+    from crawler.linkcheck.runner import check_links as run
+
+    return run(app.config, app.db, site_ids)
+
+
+def probe_availability(app: App, site_ids: Sequence[str] | None = None) -> Any:
+    """Probe each site's home page once (as the national check does)."""
+    from crawler.linkcheck.probes import probe_sites
+
+    return probe_sites(app.config, app.db, site_ids)
+
+
+def check(
+    app: App,
+    as_of: dt.date,
+    *,
+    site_id: str | None = None,
+    section_id: str | None = None,
+    record: bool = True,
+) -> list[Any]:
+    """Judge stored snapshots as of a date; with ``record`` the findings' lifecycle is updated."""
+    from checks.engine import run_checks
+
+    return run_checks(app.config, app.db, as_of, site_id=site_id, section_id=section_id, record=record)
+
+
+def report(app: App, kind: str, as_of: dt.date, *, department_id: str | None = None) -> list[Any]:
+    """Render a report (daily | weekly | department), write it to the reports directory, queue mail."""
+    from reports.build import build_and_queue
+
+    return build_and_queue(app.config, app.db, kind, as_of, department_id=department_id)
+
+
+def deliver(app: App) -> Any:
+    """Send what is due in the outbox (SMTP / webhooks, or .eml files when mail is disabled)."""
+    from reports.delivery.outbox import flush_outbox
+
+    return flush_outbox(app.config, app.db)
