@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "zwgk.commands.findings",
     "zwgk.commands.rules",
     "zwgk.commands.outbox",
+    "zwgk.commands.validate",
 )
 
 DEFAULT_CONFIG = "settings.toml"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Callable
@@ -600,7 +601,8 @@ def parse_config(text: str, path: Path, *, check_indicators: bool = True) -> Con
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
+        found = re.search(r"at line (\d+)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
         raise ConfigError(f"TOML 语法错误：{exc}", line=line, file=file) from None
     v = _Validator(text, file)
     top = v.table(raw, "", _TOP)
