@@ -84,6 +84,8 @@ class LinksConfig:
     per_host_rate: float = 10.0  # requests per second per host
     recheck_delay_seconds: float = 30.0
     cache_hours: float = 20.0
+    global_concurrency: int = 64  # link checker: requests in flight across all hosts
+    max_retry_after_seconds: float = 60.0  # longest Retry-After (429) the link checker waits
 
 
 @dataclass(frozen=True)
@@ -490,6 +492,8 @@ _LINKS = {
     "per_host_rate": (_float(0.01), False),
     "recheck_delay_seconds": (_float(0), False),
     "cache_hours": (_float(0), False),
+    "global_concurrency": (_int(1), False),
+    "max_retry_after_seconds": (_float(0), False),
 }
 _AVAILABILITY = {
     "probes_per_day": (_int(1), False),
