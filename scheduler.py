@@ -1,0 +1,557 @@
+"""The zwgk scheduler daemon: APScheduler 3 ``BlockingScheduler`` driving the pipeline.
+
+Jobs are built from settings.toml at start (``build_specs``):
+
+* ``crawl:<site>`` per site on ``schedule.crawl`` (with jitter), followed by
+  ``links:<site>`` and ``check:<site>`` when ``schedule.check_after_crawl``;
+* ``report_daily`` / ``report_weekly`` on their crons, each followed by ``deliver:<kind>``;
+* ``availability`` every ``schedule.availability_minutes``;
+* ``outbox`` (retries of the delivery outbox) every ``mail.retry_base_seconds`` (1–15 minutes).
+
+Every stage is recorded as a ``JobRun`` (store/jobs.py). At start, a job whose
+last successful run is older than its last scheduled fire time runs once
+(catch-up), crawls before reports. A database lease (``Lock`` row "scheduler",
+heartbeat) keeps a second scheduler off the same database. SIGTERM/SIGINT stop
+the scheduler: running stages get ``shutdown_grace`` seconds to finish, then are
+recorded as abandoned; the lease is released and the process exits 0.
+
+This is the only module that imports APScheduler.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import dataclasses
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor as _Pool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from store import jobs as jobstore
+from zwgk import pipeline
+from zwgk.app import App, open_app
+from zwgk.config import Config, load_config
+
+log = logging.getLogger("zwgk.scheduler")
+
+LOCK_NAME = "scheduler"
+HEARTBEAT_SECONDS = 30.0
+STALE_HEARTBEATS = 4  # a lease without heartbeat for this many periods may be taken over
+SHUTDOWN_GRACE_SECONDS = 30.0  # systemd's default stop timeout is 90 s; stay well inside it
+EXIT_LOCKED = 2
+
+KIND_LABELS = {
+    "crawl": "抓取",
+    "links": "链接检查",
+    "check": "合规检查",
+    "report_daily": "日报",
+    "report_weekly": "周报",
+    "deliver": "投递",
+    "availability": "可用性探测",
+    "outbox": "发件箱重试",
+}
+
+StageFn = Callable[[App], Any]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One recorded step of a job: its JobRun id/kind and the pipeline call."""
+
+    job_id: str
+    kind: str
+    fn: StageFn
+    needs_previous_ok: bool = True  # skip when an earlier stage of the chain failed
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A scheduled job: a trigger and a chain of stages (the first stage names the job)."""
+
+    id: str
+    trigger: BaseTrigger
+    stages: tuple[Stage, ...]
+    executor: str = "default"
+    catch_up_order: int = 50  # lower runs first in the start-up catch-up
+    label: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.stages[0].kind
+
+
+# --------------------------------------------------------------------------- stages
+
+
+def _crawl_stage(site_id: str) -> StageFn:
+    def run(app: App) -> Any:
+        return pipeline.crawl(app, [site_id], timeout=app.config.crawl.site_timeout_seconds)
+
+    return run
+
+
+def _links_stage(site_id: str) -> StageFn:
+    return lambda app: pipeline.check_links(app, [site_id])
+
+
+def _check_stage(site_id: str) -> StageFn:
+    return lambda app: pipeline.check(app, pipeline.today(app), site_id=site_id)
+
+
+def _report_stage(kind: str) -> StageFn:
+    return lambda app: pipeline.report(app, kind, pipeline.today(app))
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
+
+
+def judge(kind: str, result: Any) -> tuple[str, str]:
+    """Status (ok | failed) and a Chinese summary of a stage's return value."""
+    if kind == "crawl" and isinstance(result, list | tuple):
+        bad, parts = [], []
+        for outcome in result:
+            site = _field(outcome, "site_id") or "?"
+            status = _field(outcome, "status") or "?"
+            reason = _field(outcome, "reason")
+            parts.append(f"{site} {status}" + (f"（{reason}）" if reason else ""))
+            if status in ("failed", "timeout", "error"):
+                bad.append(site)
+        message = "；".join(parts) or "没有网站"
+        return ("failed" if bad else "ok"), message
+    if kind.startswith("report_") and isinstance(result, list | tuple):
+        return "ok", f"生成 {len(result)} 个文件"
+    if isinstance(result, list | tuple):
+        return "ok", f"{len(result)} 项"
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        result = dataclasses.asdict(result)
+    if isinstance(result, Mapping):
+        return "ok", "，".join(f"{k}={v}" for k, v in list(result.items())[:8])
+    return "ok", "" if result is None else str(result)[:300]
+
+
+def _error_message(exc: BaseException) -> str:
+    if isinstance(exc, ImportError):
+        return f"模块缺失（ImportError）：{exc}"
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+# --------------------------------------------------------------------------- job specs
+
+
+def cron_trigger(expr: str, tz: Any, jitter: int | None = None) -> CronTrigger:
+    """A CronTrigger from a validated 5-field crontab string in the site timezone."""
+    trigger = CronTrigger.from_crontab(expr, timezone=tz)
+    trigger.jitter = jitter or None
+    return trigger
+
+
+def outbox_interval(config: Config) -> float:
+    """Seconds between outbox flushes: the mail retry base, clamped to 1–15 minutes."""
+    return min(max(config.mail.retry_base_seconds, 60.0), 900.0)
+
+
+def build_specs(
+    config: Config,
+    triggers_override: Mapping[str, BaseTrigger] | None = None,
+    extra_jobs: Iterable[JobSpec] = (),
+) -> list[JobSpec]:
+    """The jobs settings.toml asks for. ``triggers_override`` maps a job id or a kind to a trigger."""
+    over = dict(triggers_override or {})
+    sched, tz = config.schedule, config.general.tz
+
+    def trigger(job_id: str, kind: str, default: Callable[[], BaseTrigger]) -> BaseTrigger:
+        return over.get(job_id) or over.get(kind) or default()
+
+    specs: list[JobSpec] = []
+    for site in config.sites:
+        stages = [Stage(f"crawl:{site.id}", "crawl", _crawl_stage(site.id))]
+        if sched.check_after_crawl:
+            if config.links.enabled:
+                stages.append(Stage(f"links:{site.id}", "links", _links_stage(site.id)))
+            stages.append(Stage(f"check:{site.id}", "check", _check_stage(site.id)))
+        specs.append(
+            JobSpec(
+                id=f"crawl:{site.id}",
+                trigger=trigger(
+                    f"crawl:{site.id}", "crawl", lambda: cron_trigger(sched.crawl, tz, sched.jitter_seconds)
+                ),
+                stages=tuple(stages),
+                executor="crawl",
+                catch_up_order=10,
+                label=f"抓取 {site.name}",
+            )
+        )
+    specs.append(
+        JobSpec(
+            id="availability",
+            trigger=trigger(
+                "availability", "availability", lambda: IntervalTrigger(minutes=sched.availability_minutes, timezone=tz)
+            ),
+            stages=(Stage("availability", "availability", pipeline.probe_availability),),
+            catch_up_order=20,
+            label="首页可用性探测",
+        )
+    )
+    for kind, expr, label, order in (
+        ("report_daily", sched.daily_report, "日报", 30),
+        ("report_weekly", sched.weekly_report, "周报", 31),
+    ):
+        specs.append(
+            JobSpec(
+                id=kind,
+                trigger=trigger(kind, kind, lambda expr=expr: cron_trigger(expr, tz)),
+                stages=(
+                    Stage(kind, kind, _report_stage(kind.removeprefix("report_"))),
+                    Stage(f"deliver:{kind}", "deliver", pipeline.deliver),
+                ),
+                catch_up_order=order,
+                label=label,
+            )
+        )
+    specs.append(
+        JobSpec(
+            id="outbox",
+            trigger=trigger(
+                "outbox", "outbox", lambda: IntervalTrigger(seconds=outbox_interval(config), timezone=tz)
+            ),
+            stages=(Stage("outbox", "outbox", pipeline.deliver),),
+            catch_up_order=40,
+            label="发件箱重试",
+        )
+    )
+    specs.extend(extra_jobs)
+    return specs
+
+
+# --------------------------------------------------------------------------- trigger arithmetic
+
+
+def _without_jitter(trigger: BaseTrigger) -> BaseTrigger:
+    if getattr(trigger, "jitter", None):
+        trigger = copy.copy(trigger)
+        trigger.jitter = None  # type: ignore[attr-defined]
+    return trigger
+
+
+def previous_fire_time(trigger: BaseTrigger, now: dt.datetime) -> dt.datetime | None:
+    """The latest time at or before ``now`` the trigger would have fired (interval: ``now - interval``)."""
+    if isinstance(trigger, IntervalTrigger):
+        return now - trigger.interval
+    if isinstance(trigger, DateTrigger):
+        return trigger.run_date if trigger.run_date <= now else None
+    trigger = _without_jitter(trigger)
+    window = dt.timedelta(minutes=1)
+    for _ in range(24):  # up to ~30 years back
+        fire = trigger.get_next_fire_time(None, now - window)
+        if fire is None:
+            return None
+        if fire <= now:
+            while True:
+                nxt = trigger.get_next_fire_time(fire, fire + dt.timedelta(microseconds=1))
+                if nxt is None or nxt > now:
+                    return fire
+                fire = nxt
+        window *= 2
+    return None
+
+
+def next_fire_time(
+    trigger: BaseTrigger, now: dt.datetime, last_start: dt.datetime | None = None
+) -> dt.datetime | None:
+    """When the trigger fires next (intervals: one interval after the last start, or from now)."""
+    if isinstance(trigger, IntervalTrigger):
+        return max(last_start or now, now - trigger.interval) + trigger.interval
+    return _without_jitter(trigger).get_next_fire_time(None, now)
+
+
+def _as_utc(naive_utc: dt.datetime | None) -> dt.datetime | None:
+    return naive_utc.replace(tzinfo=dt.UTC) if naive_utc else None
+
+
+def is_due(spec: JobSpec, last_ok_utc: dt.datetime | None, now: dt.datetime) -> bool:
+    """True when the job missed a fire time since its last success (or never succeeded)."""
+    last = _as_utc(last_ok_utc)
+    if last is None:
+        return True
+    prev = previous_fire_time(spec.trigger, now)
+    return prev is not None and last < prev
+
+
+def due_specs(app: App, specs: Iterable[JobSpec], now: dt.datetime | None = None) -> list[JobSpec]:
+    """Jobs to run once at start, in catch-up order (crawls first, reports last)."""
+    now = now or dt.datetime.now(app.config.general.tz)
+    due = [s for s in specs if is_due(s, jobstore.last_success(app.db, s.id), now)]
+    return sorted(due, key=lambda s: s.catch_up_order)
+
+
+# --------------------------------------------------------------------------- the daemon
+
+
+@dataclass
+class Daemon:
+    """One scheduler process: the lease, the job runner and the APScheduler instance."""
+
+    app: App
+    specs: list[JobSpec]
+    holder: str = field(default_factory=jobstore.default_holder)
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
+    stale_heartbeats: int = STALE_HEARTBEATS
+    shutdown_grace: float = SHUTDOWN_GRACE_SECONDS
+
+    def __post_init__(self) -> None:
+        self.scheduler: BlockingScheduler | None = None
+        self.exit_code = 0
+        self.abandoned: list[int] = []
+        self._stopping = threading.Event()
+        self._finished = threading.Event()
+        self._guards: dict[str, threading.Lock] = {s.id: threading.Lock() for s in self.specs}
+        self._active: set[int] = set()
+        self._active_cv = threading.Condition()
+        self._heart: threading.Thread | None = None
+
+    # -- the lease
+    @property
+    def stale_after(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.heartbeat_seconds * self.stale_heartbeats)
+
+    def acquire(self) -> bool:
+        return jobstore.acquire_lock(self.app.db, LOCK_NAME, self.holder, stale_after=self.stale_after)
+
+    def _heartbeat_loop(self) -> None:
+        while not self._stopping.wait(self.heartbeat_seconds):
+            try:
+                if not jobstore.heartbeat(self.app.db, LOCK_NAME, self.holder):
+                    info = jobstore.lock_info(self.app.db, LOCK_NAME)
+                    other = info.holder if info else "（无人）"
+                    log.error("调度锁已失去（现持有者：%s），调度器停止", other)
+                    self.exit_code = EXIT_LOCKED
+                    self.stop("lease lost")
+                    return
+            except Exception:  # a busy database must not kill the heartbeat
+                log.warning("调度锁心跳失败，稍后重试", exc_info=True)
+
+    # -- running jobs
+    def run_stage(self, stage: Stage) -> bool:
+        """Run one stage and record its JobRun; never raises."""
+        run_id = jobstore.start_job(self.app.db, stage.job_id, stage.kind)
+        with self._active_cv:
+            self._active.add(run_id)
+        try:
+            try:
+                result = stage.fn(self.app)
+                status, message = judge(stage.kind, result)
+            except Exception as exc:
+                log.warning("任务 %s 失败：%s", stage.job_id, exc, exc_info=not isinstance(exc, ImportError))
+                status, message = "failed", _error_message(exc)
+            jobstore.finish_job(self.app.db, run_id, status, message)
+            return status == "ok"
+        finally:
+            with self._active_cv:
+                self._active.discard(run_id)
+                self._active_cv.notify_all()
+
+    def run_job(self, spec: JobSpec) -> None:
+        """Run a job's chain unless the same job is already running (catch-up vs. trigger)."""
+        guard = self._guards.setdefault(spec.id, threading.Lock())
+        if not guard.acquire(blocking=False):
+            log.info("任务 %s 仍在运行，本次触发跳过", spec.id)
+            return
+        try:
+            ok = True
+            for stage in spec.stages:
+                if self._stopping.is_set():
+                    return
+                if stage.needs_previous_ok and not ok:
+                    run_id = jobstore.start_job(self.app.db, stage.job_id, stage.kind)
+                    jobstore.finish_job(self.app.db, run_id, "failed", "未运行：前一步未成功，不据旧数据判断")
+                    continue
+                ok = self.run_stage(stage) and ok
+        finally:
+            guard.release()
+
+    def catch_up(self, due: list[JobSpec]) -> None:
+        """Run each due job once: crawls in parallel (crawl.parallel_sites), then the rest in order."""
+        crawls = [s for s in due if s.executor == "crawl"]
+        others = [s for s in due if s.executor != "crawl"]
+        if crawls:
+            log.info("补跑抓取：%s", "、".join(s.id for s in crawls))
+            with _Pool(max_workers=self.app.config.crawl.parallel_sites) as pool:
+                list(pool.map(self.run_job, crawls))
+        for spec in others:
+            if self._stopping.is_set():
+                return
+            log.info("补跑任务：%s", spec.id)
+            self.run_job(spec)
+
+    # -- the APScheduler instance
+    def build_scheduler(self) -> BlockingScheduler:
+        sched = BlockingScheduler(
+            timezone=self.app.config.general.tz,
+            executors={
+                "default": ThreadPoolExecutor(max_workers=8),
+                "crawl": ThreadPoolExecutor(max_workers=self.app.config.crawl.parallel_sites),
+            },
+            job_defaults={
+                # A trigger that fires while the previous run is still going is skipped
+                # (max_instances=1); a backlog of missed fires runs once (coalesce).
+                "coalesce": True,
+                "max_instances": 1,
+                # misfire_grace_time: how late a fire may still run. The default hour
+                # (schedule.misfire_grace_seconds) covers a stalled thread pool, a slow
+                # crawl hogging the crawl executor, or a suspended VM, yet a 08:30 daily
+                # report is not mailed in the afternoon. Anything later is picked up by
+                # the catch-up at the next start instead.
+                "misfire_grace_time": self.app.config.schedule.misfire_grace_seconds,
+            },
+        )
+        for spec in self.specs:
+            sched.add_job(
+                self.run_job,
+                spec.trigger,
+                args=[spec],
+                id=spec.id,
+                name=spec.label or spec.id,
+                executor=spec.executor,
+            )
+        return sched
+
+    def stop(self, why: str = "") -> None:
+        """Ask the scheduler to stop (safe from signal handlers and other threads)."""
+        if self._stopping.is_set():
+            return
+        log.info("调度器停止中（%s）", why)
+        self._stopping.set()
+
+        def shutdown() -> None:
+            # The scheduler may be between construction and start(): wait for it briefly.
+            for _ in range(50):
+                if self.scheduler is not None and self.scheduler.running:
+                    self.scheduler.shutdown(wait=False)
+                    return
+                if self._finished.wait(0.1):
+                    return
+
+        threading.Thread(target=shutdown, name="zwgk-shutdown", daemon=True).start()
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda num, _frame: self.stop(signal.Signals(num).name))
+
+    def _wait_for_active(self) -> None:
+        deadline = self.shutdown_grace
+        with self._active_cv:
+            self._active_cv.wait_for(lambda: not self._active, timeout=deadline)
+            still = sorted(self._active)
+        if still:
+            self.abandoned = still
+            jobstore.fail_running_jobs(
+                self.app.db, f"已放弃：调度器停止，{self.shutdown_grace:g} 秒内未完成", run_ids=still
+            )
+
+    def serve(self, *, max_runtime: float | None = None) -> int:
+        """Hold the lease and run until stopped; returns the exit status."""
+        if not self.acquire():
+            info = jobstore.lock_info(self.app.db, LOCK_NAME)
+            tz = self.app.config.general.tz
+            beat = _as_utc(info.heartbeat_at).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if info else "?"
+            print(
+                f"调度器未启动：此数据库已由另一个调度器运行（持有者 {info.holder if info else '?'}，"
+                f"最近心跳 {beat}）。同一数据库只能运行一个调度器；"
+                f"若对方已停止，{self.stale_after.total_seconds():g} 秒无心跳后可自动接管。",
+                file=sys.stderr,
+            )
+            return EXIT_LOCKED
+        try:
+            left = jobstore.fail_running_jobs(self.app.db, "已中断：上次调度器未正常结束")
+            if left:
+                log.warning("上次调度器留下 %d 个未结束的任务，已记为失败", left)
+            self._heart = threading.Thread(target=self._heartbeat_loop, name="zwgk-lease", daemon=True)
+            self._heart.start()
+            self.scheduler = self.build_scheduler()
+            due = due_specs(self.app, self.specs)
+            if due:
+                self.scheduler.add_job(
+                    self.catch_up, DateTrigger(), args=[due], id="catch-up", name="启动补跑",
+                    misfire_grace_time=None,
+                )
+            self._install_signals()
+            if max_runtime is not None:
+                timer = threading.Timer(max_runtime, self.stop, args=["max_runtime"])
+                timer.daemon = True
+                timer.start()
+            log.info("调度器已启动（%s），%d 个任务，补跑 %d 个", self.holder, len(self.specs), len(due))
+            if not self._stopping.is_set():
+                self.scheduler.start()
+            self._wait_for_active()
+        finally:
+            self._stopping.set()
+            self._finished.set()
+            jobstore.release_lock(self.app.db, LOCK_NAME, self.holder)
+        log.info("调度器已停止")
+        return self.exit_code
+
+
+def run(
+    config: Config,
+    *,
+    triggers_override: Mapping[str, BaseTrigger] | None = None,
+    extra_jobs: Iterable[JobSpec] = (),
+    max_runtime: float | None = None,
+    **daemon_options: Any,
+) -> int:
+    """Run the scheduler for ``config`` until SIGTERM/SIGINT (or ``max_runtime`` seconds)."""
+    app = open_app(config.path, config=config)
+    try:
+        daemon = Daemon(app, build_specs(config, triggers_override, extra_jobs), **daemon_options)
+        code = daemon.serve(max_runtime=max_runtime)
+        if daemon.abandoned:
+            _terminate_children()
+        return code
+    finally:
+        app.close()
+
+
+def _terminate_children() -> None:
+    """SIGTERM our own child processes (crawl children of abandoned stages); Linux /proc only."""
+    for children in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        try:
+            pids = [int(p) for p in children.read_text().split()]
+        except OSError:
+            continue
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+
+def main(config_path: str | Path, **options: Any) -> int:
+    """Entry point of ``zwgk schedule``; returns the exit status.
+
+    When stages were abandoned at shutdown their threads are still alive: the
+    process then exits at once instead of waiting for them.
+    """
+    code = run(load_config(config_path), **options)
+    lingering = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if lingering and any(t.is_alive() for t in lingering):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
