@@ -1,0 +1,1 @@
+"""Per-CMS list adapters. Each exposes ``parse(text, url) -> ListPage``."""
