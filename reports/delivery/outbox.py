@@ -1,0 +1,98 @@
+"""Flush the persistent outbox: send what is due, retry with exponential back-off, give up after max_attempts.
+
+Each message is handled in its own transaction: send, then mark sent. When mail is
+disabled the e-mails are written as .eml files to ``config.outbox_dir`` instead.
+A crash between sending and marking can repeat one message at most; its stable
+Message-ID lets mail clients recognise the repeat.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+
+from reports import queries
+from reports.build import write_atomic
+from reports.delivery import smtp, webhook
+from store.db import Database
+from store.models import OutboxMessage, utcnow
+from zwgk.config import Config
+
+log = logging.getLogger(__name__)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@-]+")
+
+
+@dataclass
+class FlushStats:
+    sent: int = 0
+    written: int = 0  # .eml files (mail disabled)
+    retrying: int = 0
+    failed: int = 0  # gave up during this flush
+    failures: list[str] = field(default_factory=list)  # Chinese lines for people
+
+    @property
+    def delivered(self) -> int:
+        return self.sent + self.written
+
+
+def flush_outbox(config: Config, db: Database, *, now: dt.datetime | None = None) -> FlushStats:
+    """Deliver every due pending message once; returns what happened."""
+    now = now or utcnow()
+    stats = FlushStats()
+    with db.session() as session:
+        ids = [m.id for m in queries.due_messages(session, now)]
+    for message_id in ids:
+        with db.session() as session:
+            msg = session.get(OutboxMessage, message_id)
+            if msg is None or msg.status != "pending":
+                continue
+            try:
+                channel = _deliver(config, msg)
+            except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
+                _record_failure(config, msg, exc, now, stats)
+                continue
+            msg.status = "sent"
+            msg.channel = channel
+            msg.sent_at = utcnow()
+            msg.last_error = None
+            msg.attempts += 1
+            if channel == "file":
+                stats.written += 1
+            else:
+                stats.sent += 1
+    return stats
+
+
+def _deliver(config: Config, msg: OutboxMessage) -> str:
+    """Send one message; returns the channel actually used."""
+    if msg.channel == "webhook":
+        hook = next((h for h in config.webhooks if f"webhook:{h.id}" == msg.recipient), None)
+        if hook is None:
+            raise webhook.WebhookError(f"配置中已没有 {msg.recipient}")
+        webhook.send(hook, msg.payload)
+        return "webhook"
+    if not config.mail.enabled:
+        name = f"{msg.id:06d}-{msg.kind}-{_UNSAFE.sub('_', msg.recipient)}.eml"
+        write_atomic(config.outbox_dir / msg.period / name, msg.payload)
+        return "file"
+    smtp.send(config.mail, msg.recipient, msg.payload)
+    return "smtp"
+
+
+def _record_failure(config: Config, msg: OutboxMessage, exc: Exception, now: dt.datetime, stats: FlushStats) -> None:
+    msg.attempts += 1
+    msg.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    if msg.attempts >= config.mail.max_attempts:
+        msg.status = "failed"
+        msg.next_attempt_at = None
+        stats.failed += 1
+        line = f"投递失败（已尝试 {msg.attempts} 次，不再重试）：{msg.recipient}《{msg.subject}》：{msg.last_error}"
+        stats.failures.append(line)
+        log.error(line)
+    else:
+        delay = config.mail.retry_base_seconds * (2 ** (msg.attempts - 1))
+        msg.next_attempt_at = now + dt.timedelta(seconds=delay)
+        stats.retrying += 1
+        log.warning("投递失败，%s 后重试：%s：%s", msg.next_attempt_at, msg.recipient, msg.last_error)

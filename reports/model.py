@@ -1,0 +1,192 @@
+"""Report contents as plain data: finding rows, department rows, scores. No SQL, no clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from checks.packs import Indicator
+
+STATUS_LABELS = {"fail": "未通过", "warn": "预警", "unknown": "无法判断", "pass": "通过"}
+SEVERITY_LABELS = {"veto": "单项否决", "deduct": "扣分", "info": "提示"}
+OPEN_STATUSES = ("fail", "warn", "unknown")
+_STATUS_RANK = {"fail": 0, "unknown": 1, "warn": 2, "pass": 3}
+
+
+def local_date(value: dt.datetime | None, tz: ZoneInfo) -> dt.date | None:
+    """A naive-UTC timestamp as a local calendar date."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC).astimezone(tz).date()
+
+
+def local_day_end_utc(day: dt.date, tz: ZoneInfo) -> dt.datetime:
+    """The first instant after ``day`` (local) as naive UTC."""
+    start = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    return start.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def safe_link(url: str | None) -> str | None:
+    """Only http(s) URLs become links; anything else (javascript:, data:) is shown as text only."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return url
+    return None
+
+
+@dataclass
+class FindingRow:
+    """One finding as every report shows it."""
+
+    id: int
+    rule: str
+    rule_name: str
+    basis: str
+    severity: str
+    department_id: str
+    department_name: str
+    place: str  # 网站 / 栏目
+    status: str
+    period: str
+    due: dt.date | None
+    overdue_days: int | None
+    message: str
+    evidence_url: str | None
+    evidence_link: str | None
+    captured_at: str
+    uncertain: bool
+    first_detected: dt.date | None
+    resolved: dt.date | None
+    reopened_count: int
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def severity_label(self) -> str:
+        return SEVERITY_LABELS.get(self.severity, self.severity)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES and self.resolved is None
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        """Worst first: failing vetoes, fails, unknowns, warnings; then most overdue, earliest due."""
+        veto = 0 if (self.severity == "veto" and self.status == "fail") else 1
+        return (
+            veto,
+            _STATUS_RANK.get(self.status, 9),
+            -(self.overdue_days or 0),
+            self.due or dt.date.max,
+            self.department_id,
+            self.id,
+        )
+
+
+@dataclass
+class DepartmentRow:
+    id: str
+    name: str
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("fail", "warn", "unknown", "pass"), 0))
+    overdue: int = 0
+    veto: int = 0
+
+    @property
+    def status_label(self) -> str:
+        if self.veto:
+            return "不合格（单项否决）"
+        if self.counts["fail"]:
+            return "存在未通过项"
+        if self.counts["unknown"]:
+            return "部分无法判断"
+        if self.counts["warn"]:
+            return "有预警"
+        return "正常"
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (-self.veto, -self.counts["fail"], -self.overdue, -self.counts["unknown"], -self.counts["warn"], self.id)
+
+
+def finding_rows(
+    findings: Iterable[Any],
+    *,
+    as_of: dt.date,
+    tz: ZoneInfo,
+    indicators: dict[str, Indicator],
+    department_names: dict[str, str],
+    site_names: dict[str, str],
+    section_names: dict[tuple[str, str], str],
+) -> list[FindingRow]:
+    """Turn Finding rows into report rows (sorted worst first)."""
+    rows = []
+    for f in findings:
+        indicator = indicators.get(f.rule)
+        severity = f.severity or (indicator.severity if indicator else "deduct")
+        overdue = None
+        if f.status in ("fail", "warn") and f.due and f.due < as_of:
+            overdue = (as_of - f.due).days
+        evidence = [e for e in (f.evidence or []) if isinstance(e, dict)]
+        first = evidence[0] if evidence else {}
+        url = str(first.get("url") or "") or None
+        place = site_names.get(f.site_id or "", f.site_id or "")
+        if f.section_id:
+            place += " / " + section_names.get((f.site_id or "", f.section_id), f.section_id)
+        dep = f.department_id or ""
+        rows.append(
+            FindingRow(
+                id=f.id,
+                rule=f.rule,
+                rule_name=indicator.name if indicator else f.rule,
+                basis=indicator.basis if indicator and indicator.basis else "（规则包未载明依据）",
+                severity=severity,
+                department_id=dep,
+                department_name=department_names.get(dep, dep or "（未指定部门）"),
+                place=place,
+                status=f.status,
+                period=f.period or "",
+                due=f.due,
+                overdue_days=overdue,
+                message=f.message,
+                evidence_url=url,
+                evidence_link=safe_link(url),
+                captured_at=str(first.get("captured_at") or ""),
+                uncertain=bool(f.uncertain),
+                first_detected=local_date(f.first_detected, tz),
+                resolved=local_date(f.resolved_at, tz),
+                reopened_count=f.reopened_count or 0,
+            )
+        )
+    rows.sort(key=lambda r: r.sort_key)
+    return rows
+
+
+def department_rows(
+    rows: Iterable[FindingRow], departments: Iterable[tuple[str, str]]
+) -> list[DepartmentRow]:
+    """Counts by status per department (configured departments always appear), worst first."""
+    by_id = {dep_id: DepartmentRow(dep_id, name) for dep_id, name in departments}
+    for r in rows:
+        dep = by_id.setdefault(r.department_id, DepartmentRow(r.department_id, r.department_name))
+        status = r.status if r.is_open or r.status == "pass" else "pass"
+        dep.counts[status] = dep.counts.get(status, 0) + 1
+        if r.is_open and r.overdue_days:
+            dep.overdue += 1
+        if r.is_open and r.status == "fail" and r.severity == "veto":
+            dep.veto += 1
+    return sorted(by_id.values(), key=lambda d: d.sort_key)
+
+
+def overall_status(deps: Iterable[DepartmentRow]) -> str:
+    deps = list(deps)
+    if any(d.veto for d in deps):
+        return "存在单项否决问题"
+    if any(d.counts["fail"] for d in deps):
+        return "存在未通过项"
+    if any(d.counts["unknown"] for d in deps):
+        return "部分栏目无法判断"
+    return "全部通过"

@@ -1,0 +1,82 @@
+"""The database reads and writes of the reports package, kept small and in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import Finding, OutboxMessage, ScoreRecord, Section, Site
+
+
+def findings_known_by(session: Session, until_utc: dt.datetime) -> list[Finding]:
+    """Every finding first detected before ``until_utc`` (naive UTC), in a stable order."""
+    stmt = select(Finding).where(Finding.first_detected < until_utc).order_by(Finding.id)
+    return list(session.scalars(stmt))
+
+
+def previous_period(session: Session, kind: str, before: str) -> str | None:
+    """The latest period of an earlier report of this kind in the outbox (e.g. the last daily date)."""
+    stmt = (
+        select(OutboxMessage.period)
+        .where(OutboxMessage.kind == kind, OutboxMessage.period < before)
+        .order_by(OutboxMessage.period.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
+def score_records(session: Session, periods: Sequence[str]) -> list[ScoreRecord]:
+    """Stored weekly scores for the given ISO weeks."""
+    stmt = select(ScoreRecord).where(ScoreRecord.period.in_(list(periods)))
+    return list(session.scalars(stmt))
+
+
+def save_score(
+    session: Session, period: str, department_id: str, score: float, vetoed: bool, details: dict
+) -> None:
+    """Insert or update one department's score for one ISO week."""
+    stmt = select(ScoreRecord).where(ScoreRecord.period == period, ScoreRecord.department_id == department_id)
+    row = session.scalar(stmt)
+    if row is None:
+        row = ScoreRecord(period=period, department_id=department_id)
+        session.add(row)
+    row.score = score
+    row.vetoed = vetoed
+    row.details = details
+
+
+def place_names(session: Session) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """Site names by id and section names by (site, section) from the config mirror."""
+    sites = {s.id: s.name for s in session.scalars(select(Site))}
+    sections = {(s.site_id, s.id): s.name for s in session.scalars(select(Section))}
+    return sites, sections
+
+
+def outbox_by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.scalar(select(OutboxMessage).where(OutboxMessage.idem_key == key))
+
+
+def due_messages(session: Session, now: dt.datetime) -> list[OutboxMessage]:
+    """Pending messages whose next attempt is due."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == "pending")
+        .where((OutboxMessage.next_attempt_at.is_(None)) | (OutboxMessage.next_attempt_at <= now))
+        .order_by(OutboxMessage.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def list_messages(session: Session, status: str | None = None, limit: int = 200) -> list[OutboxMessage]:
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(OutboxMessage.status == status)
+    return list(session.scalars(stmt))
+
+
+def failed_messages(session: Session) -> list[OutboxMessage]:
+    stmt = select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.id)
+    return list(session.scalars(stmt))

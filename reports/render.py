@@ -1,0 +1,83 @@
+"""Jinja2 rendering: HTML (autoescaped, inline CSS for mail clients) and plain text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+# Inline styles: many mail clients drop <style> blocks, so every element carries its own.
+STYLES = {
+    "body": "margin:0;padding:16px;background:#f4f6f8;font-family:'Microsoft YaHei','PingFang SC','Noto Sans CJK SC',SimSun,sans-serif;color:#1f2933;font-size:14px;line-height:1.5;",
+    "card": "max-width:1040px;margin:0 auto;background:#ffffff;border:1px solid #d9e2ec;padding:20px;",
+    "h1": "font-size:20px;margin:0 0 8px 0;color:#102a43;",
+    "h2": "font-size:16px;margin:20px 0 8px 0;padding-left:8px;border-left:4px solid #2f6fb3;color:#102a43;",
+    "muted": "color:#627d98;font-size:12px;",
+    "table": "border-collapse:collapse;width:100%;font-size:13px;",
+    "th": "background:#e6eef7;border:1px solid #c5d3e2;padding:5px 6px;text-align:left;white-space:nowrap;",
+    "td": "border:1px solid #d9e2ec;padding:5px 6px;vertical-align:top;",
+    "num": "border:1px solid #d9e2ec;padding:5px 6px;text-align:right;vertical-align:top;",
+    "fail": "color:#ffffff;background:#c0392b;padding:1px 5px;white-space:nowrap;",
+    "veto": "color:#ffffff;background:#7b1fa2;padding:1px 5px;white-space:nowrap;",
+    "warn": "color:#5c3c00;background:#f6c344;padding:1px 5px;white-space:nowrap;",
+    "unknown": "color:#ffffff;background:#7b8794;padding:1px 5px;white-space:nowrap;",
+    "pass": "color:#ffffff;background:#2e7d32;padding:1px 5px;white-space:nowrap;",
+    "banner_bad": "background:#fdecea;border:1px solid #f5c2c0;color:#8a1c12;padding:10px;font-size:15px;font-weight:bold;",
+    "banner_warn": "background:#fff8e1;border:1px solid #f6dc8c;color:#6b4d00;padding:10px;font-size:15px;font-weight:bold;",
+    "banner_ok": "background:#e8f5e9;border:1px solid #b7dfb9;color:#1b5e20;padding:10px;font-size:15px;font-weight:bold;",
+    "formula": "background:#f0f4f8;border:1px solid #d9e2ec;padding:8px;font-size:13px;",
+    "bar_bg": "background:#e4e7eb;height:12px;width:100px;",
+    "a": "color:#1f5fa8;word-break:break-all;",
+}
+
+
+def fmt_date(value: dt.date | None) -> str:
+    return value.isoformat() if value else "—"
+
+
+def fmt_change(value: float | None) -> str:
+    if value is None:
+        return "—（上周无记录）"
+    if value == 0:
+        return "持平"
+    return f"{value:+g}"
+
+
+def banner_style(overall: str) -> str:
+    if "否决" in overall or "未通过" in overall:
+        return STYLES["banner_bad"]
+    if "无法判断" in overall:
+        return STYLES["banner_warn"]
+    return STYLES["banner_ok"]
+
+
+def one_line(value: Any) -> str:
+    """Crawled text on a single line (plain-text reports keep their layout)."""
+    return " ".join(str(value).split())
+
+
+@cache
+def _environment(html: bool) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=html,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(d=fmt_date, change=fmt_change, banner=banner_style, line=one_line)
+    env.globals["S"] = STYLES
+    return env
+
+
+def render(kind: str, context: dict[str, Any]) -> tuple[str, str]:
+    """Render ``<kind>.html.j2`` and ``<kind>.txt.j2``; returns (html, text)."""
+    html = _environment(True).get_template(f"{kind}.html.j2").render(**context)
+    text = _environment(False).get_template(f"{kind}.txt.j2").render(**context)
+    return html, text

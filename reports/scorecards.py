@@ -1,0 +1,233 @@
+"""Assemble the three reports (daily, weekly, department) from the database as plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from checks.packs import Indicator, load_registry
+from reports import queries
+from reports.model import (
+    DepartmentRow,
+    FindingRow,
+    department_rows,
+    finding_rows,
+    local_day_end_utc,
+    overall_status,
+)
+from reports.scoring import FORMULA, Score, iso_week, rank, score_department
+from store.models import OutboxMessage
+from zwgk.config import Config
+
+TREND_WEEKS = 8
+
+
+@dataclass
+class Report:
+    """One rendered-to-be report and what its delivery needs."""
+
+    kind: str  # daily | weekly | department
+    period: str  # 2026-11-20 | 2026-W47
+    as_of: dt.date
+    title: str
+    stem: str  # file name without extension
+    context: dict[str, Any]
+    sheets: list[Any]  # reports.xlsx.Sheet
+    summary: str  # short plain Chinese summary (webhooks)
+    department_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Snapshot:
+    """Everything the reports need, read once."""
+
+    config: Config
+    as_of: dt.date
+    indicators: dict[str, Indicator]
+    rows: list[FindingRow]
+    departments: list[tuple[str, str]]
+
+    @property
+    def department_names(self) -> dict[str, str]:
+        return dict(self.departments)
+
+
+def snapshot(config: Config, session: Session, as_of: dt.date) -> Snapshot:
+    tz = config.general.tz
+    indicators = load_registry(config).indicators
+    sites, sections = queries.place_names(session)
+    for site in config.sites:
+        sites.setdefault(site.id, site.name)
+        for sec in site.sections:
+            sections.setdefault((site.id, sec.id), sec.name)
+    departments = [(d.id, d.name) for d in config.departments]
+    findings = queries.findings_known_by(session, local_day_end_utc(as_of, tz))
+    rows = finding_rows(
+        findings,
+        as_of=as_of,
+        tz=tz,
+        indicators=indicators,
+        department_names=dict(departments),
+        site_names=sites,
+        section_names=sections,
+    )
+    return Snapshot(config, as_of, indicators, rows, departments)
+
+
+def _district(config: Config) -> str:
+    office = config.office
+    return office.name if office else "区政府办公室"
+
+
+def daily(config: Config, session: Session, as_of: dt.date) -> Report:
+    """The district office's daily scorecard."""
+    from reports.xlsx import department_sheet, findings_sheet, summary_sheet
+
+    snap = snapshot(config, session, as_of)
+    period = as_of.isoformat()
+    prev_text = queries.previous_period(session, "daily", period)
+    since = dt.date.fromisoformat(prev_text) if prev_text else as_of - dt.timedelta(days=1)
+    open_rows = [r for r in snap.rows if r.is_open]
+    new = [r for r in open_rows if r.first_detected and since < r.first_detected <= as_of]
+    resolved = [r for r in snap.rows if r.resolved and since < r.resolved <= as_of]
+    deps = department_rows(snap.rows, snap.departments)
+    failed = _failed_deliveries(session)
+    title = f"政务公开每日监测通报（{as_of:%Y年%m月%d日}）"
+    context = {
+        "title": title,
+        "as_of": as_of,
+        "since": since,
+        "district": _district(config),
+        "overall": overall_status(deps),
+        "departments": deps,
+        "new": new,
+        "open": open_rows,
+        "overdue": [r for r in open_rows if r.overdue_days],
+        "resolved": resolved,
+        "failed_deliveries": failed,
+    }
+    fails = sum(1 for r in open_rows if r.status == "fail")
+    summary = (
+        f"{title}：{context['overall']}。未通过 {fails} 项（新增 {len(new)} 项），"
+        f"逾期 {len(context['overdue'])} 项，无法判断 {sum(1 for r in open_rows if r.status == 'unknown')} 项，"
+        f"已整改 {len(resolved)} 项。"
+    )
+    sheets = [summary_sheet(deps), findings_sheet(_district(config), open_rows, with_department=True)]
+    sheets += [department_sheet(name, [r for r in open_rows if r.department_id == dep_id]) for dep_id, name in snap.departments]
+    return Report("daily", period, as_of, title, "daily", context, sheets, summary)
+
+
+def weekly(config: Config, session: Session, as_of: dt.date) -> Report:
+    """The weekly scorecard: a score per department, ranking, change and trend; stores ScoreRecords."""
+    from reports.xlsx import department_sheet, findings_sheet, scores_sheet
+
+    snap = snapshot(config, session, as_of)
+    period = iso_week(as_of)
+    previous = iso_week(as_of - dt.timedelta(days=7))
+    open_rows = [r for r in snap.rows if r.is_open]
+    scores = compute_scores(snap)
+    for score in scores:
+        queries.save_score(session, period, score.department_id, score.score, score.vetoed, score.details())
+    session.flush()
+    weeks = [iso_week(as_of - dt.timedelta(days=7 * i)) for i in range(TREND_WEEKS - 1, -1, -1)]
+    records = {(r.period, r.department_id): r for r in queries.score_records(session, weeks)}
+    names = snap.department_names
+    ranking = []
+    for position, score in rank(scores):
+        prev = records.get((previous, score.department_id))
+        change = None if prev is None else round(score.score - prev.score, 2)
+        trend = []
+        for week in weeks:
+            rec = records.get((week, score.department_id))
+            trend.append({"week": week, "score": None if rec is None else rec.score, "vetoed": bool(rec and rec.vetoed)})
+        ranking.append(
+            {
+                "rank": position,
+                "department_id": score.department_id,
+                "name": names.get(score.department_id, score.department_id),
+                "score": score,
+                "change": change,
+                "trend": trend,
+                "overdue": [r for r in open_rows if r.department_id == score.department_id and r.overdue_days],
+                "vetoes": [
+                    r for r in open_rows
+                    if r.department_id == score.department_id and r.status == "fail" and r.severity == "veto"
+                ],
+            }
+        )
+    title = f"政务公开每周考评通报（{period}，截至 {as_of:%Y年%m月%d日}）"
+    context = {
+        "title": title,
+        "as_of": as_of,
+        "period": period,
+        "previous": previous,
+        "district": _district(config),
+        "formula": FORMULA,
+        "ranking": ranking,
+        "weeks": weeks,
+        "unknown": [r for r in open_rows if r.status == "unknown"],
+    }
+    failing = [r for r in ranking if r["score"].verdict != "合格"]
+    summary = (
+        f"{title}：{len(ranking)} 个部门参评，不合格 {len(failing)} 个，"
+        f"逾期未整改 {sum(len(r['overdue']) for r in ranking)} 项。"
+    )
+    sheets = [scores_sheet(ranking), findings_sheet(_district(config), open_rows, with_department=True)]
+    sheets += [department_sheet(name, [r for r in open_rows if r.department_id == dep_id]) for dep_id, name in snap.departments]
+    return Report("weekly", period, as_of, title, "weekly", context, sheets, summary)
+
+
+def compute_scores(snap: Snapshot) -> list[Score]:
+    """Score every configured department (and any other department that has findings)."""
+    dep_ids = [d for d, _ in snap.departments]
+    dep_ids += sorted({r.department_id for r in snap.rows} - set(dep_ids))
+    scores = []
+    for dep_id in dep_ids:
+        failures = []
+        for r in snap.rows:
+            if r.department_id != dep_id or not r.is_open or r.status != "fail":
+                continue
+            indicator = snap.indicators.get(r.rule)
+            points = float(indicator.points) if indicator else 1.0
+            each = float((indicator.params if indicator else {}).get("deduct_points", points))
+            failures.append((r.rule, r.rule_name, r.severity, each, points))
+        scores.append(score_department(dep_id, failures))
+    return scores
+
+
+def department(config: Config, session: Session, as_of: dt.date, department_id: str) -> Report:
+    """One department's own report: only its findings, with basis, evidence and due date."""
+    from reports.xlsx import department_sheet
+
+    snap = snapshot(config, session, as_of)
+    name = snap.department_names.get(department_id, department_id)
+    mine = [r for r in snap.rows if r.department_id == department_id]
+    open_rows = [r for r in mine if r.is_open]
+    week_ago = as_of - dt.timedelta(days=7)
+    resolved = [r for r in mine if r.resolved and week_ago < r.resolved <= as_of]
+    row = department_rows(mine, [(department_id, name)])[0] if mine else DepartmentRow(department_id, name)
+    title = f"{name}政务公开问题清单（{as_of:%Y年%m月%d日}）"
+    context = {
+        "title": title,
+        "as_of": as_of,
+        "department": row,
+        "open": open_rows,
+        "resolved": resolved,
+        "since": week_ago,
+    }
+    fails = sum(1 for r in open_rows if r.status == "fail")
+    overdue = sum(1 for r in open_rows if r.overdue_days)
+    summary = f"{title}：未通过 {fails} 项，逾期 {overdue} 项，待处理共 {len(open_rows)} 项。"
+    sheets = [department_sheet(name, open_rows)]
+    return Report(
+        "department", as_of.isoformat(), as_of, title, f"department-{department_id}", context, sheets, summary,
+        department_id=department_id,
+    )
+
+
+def _failed_deliveries(session: Session) -> list[OutboxMessage]:
+    return queries.failed_messages(session)
