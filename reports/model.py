@@ -60,6 +60,7 @@ class FindingRow:
     first_detected: dt.date | None
     resolved: dt.date | None
     reopened_count: int
+    deduct: float | None = None  # a per-finding deduction given by the check (details.deduct)
 
     @property
     def status_label(self) -> str:
@@ -159,6 +160,7 @@ def finding_rows(
                 first_detected=local_date(f.first_detected, tz),
                 resolved=local_date(f.resolved_at, tz),
                 reopened_count=f.reopened_count or 0,
+                deduct=_deduct(f.details),
             )
         )
     rows.sort(key=lambda r: r.sort_key)
@@ -190,3 +192,10 @@ def overall_status(deps: Iterable[DepartmentRow]) -> str:
     if any(d.counts["unknown"] for d in deps):
         return "部分栏目无法判断"
     return "全部通过"
+
+
+def _deduct(details: Any) -> float | None:
+    value = details.get("deduct") if isinstance(details, dict) else None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    return None

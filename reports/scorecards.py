@@ -193,7 +193,7 @@ def compute_scores(snap: Snapshot) -> list[Score]:
                 continue
             indicator = snap.indicators.get(r.rule)
             points = float(indicator.points) if indicator else 1.0
-            each = float((indicator.params if indicator else {}).get("deduct_points", points))
+            each = r.deduct if r.deduct is not None else points
             failures.append((r.rule, r.rule_name, r.severity, each, points))
         scores.append(score_department(dep_id, failures))
     return scores

@@ -15,8 +15,8 @@ FULL_SCORE = 100.0
 PASS_LINE = 60.0
 
 FORMULA = (
-    "得分 = 100 − Σ（各指标扣分）。每一条“未通过”的扣分项按该指标的分值扣分"
-    "（指标参数 deduct_points 另有规定的按参数扣分），同一指标累计扣分不超过该指标分值；"
+    "得分 = 100 − Σ（各指标扣分）。每一条“未通过”的扣分项扣该指标的分值"
+    "（检查结果给出具体扣分的，按给出的分值扣），同一指标累计扣分不超过该指标分值；"
     "“预警”和“无法判断”的项不扣分；存在“单项否决”指标未通过的部门直接判定为不合格（不论得分）；"
     "得分低于 60 分为不合格。"
 )
@@ -27,7 +27,7 @@ class RuleDeduction:
     rule: str
     name: str
     failures: int
-    each: float
+    raw: float  # sum of the failures' deductions before the cap
     cap: float
     deducted: float
 
@@ -76,9 +76,9 @@ def score_department(department_id: str, failures: Iterable[tuple[str, str, str,
     deductions = []
     for rule in sorted(grouped):
         rows = grouped[rule]
-        name, each, cap = rows[0]
-        deducted = min(cap, each * len(rows))
-        deductions.append(RuleDeduction(rule, name, len(rows), each, cap, round(deducted, 2)))
+        name, _, cap = rows[0]
+        raw = round(sum(each for _, each, _ in rows), 2)
+        deductions.append(RuleDeduction(rule, name, len(rows), raw, cap, round(min(cap, raw), 2)))
     total = sum(d.deducted for d in deductions)
     score = round(max(0.0, FULL_SCORE - total), 2)
     return Score(department_id, score, bool(vetoes), sorted(vetoes), deductions)

@@ -146,11 +146,11 @@ FINDINGS = [
          evidence=_ev("http://127.0.0.1:9/mzdt/", 11), first_detected=utc(11, 2)),
     dict(rule="rpt.monthly", kind="cadence", site_id="portal", section_id="dibao", department_id="mzj",
          period="2026-10", status="fail", severity="deduct", due=dt.date(2026, 11, 13),
-         message="城乡低保栏目未公开 2026年10月 低保救助信息",
+         message="城乡低保栏目未公开 2026年10月 低保救助信息", details={"deduct": 3},
          evidence=_ev("http://127.0.0.1:9/dibao/", 14), first_detected=utc(14, 1)),
     dict(rule="rpt.monthly", kind="cadence", site_id="portal", section_id="tekun", department_id="mzj",
          period="2026-10", status="fail", severity="deduct", due=dt.date(2026, 11, 19),
-         message="特困供养栏目未公开 2026年10月 信息",
+         message="特困供养栏目未公开 2026年10月 信息", details={"deduct": 3},
          evidence=_ev("http://127.0.0.1:9/tekun/", 20), first_detected=utc(19, 23)),
     # 区财政局: a weekly failure with markup in the crawled title, an unreadable section, a pass.
     dict(rule="rpt.weekly", kind="cadence", site_id="portal", section_id="czdt", department_id="czj",

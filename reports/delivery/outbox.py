@@ -96,3 +96,12 @@ def _record_failure(config: Config, msg: OutboxMessage, exc: Exception, now: dt.
         msg.next_attempt_at = now + dt.timedelta(seconds=delay)
         stats.retrying += 1
         log.warning("投递失败，%s 后重试：%s：%s", msg.next_attempt_at, msg.recipient, msg.last_error)
+
+
+def describe(stats: FlushStats) -> str:
+    """One Chinese summary of a flush (plus a line per message given up on)."""
+    lines = [
+        f"投递完成：发送 {stats.sent} 封，写入文件 {stats.written} 封，待重试 {stats.retrying} 封，放弃 {stats.failed} 封"
+    ]
+    lines += stats.failures
+    return "\n".join(lines)
