@@ -29,7 +29,7 @@ FINDINGS = [
         "evidence": [{"url": "http://127.0.0.1/nb.html", "captured_at": dt.datetime(2026, 2, 1, 3, 0)}],
         "details": {"table": "表三"},
     },
-    {"rule": "x", "kind": "cadence", "site_id": "s", "status": "pass", "message": "=HYPERLINK(\"evil\")"},
+    {"rule": "x", "kind": "cadence", "site_id": "s", "status": "pass", "message": '=HYPERLINK("evil")'},
 ]
 KEYS = [c.key for c in FINDING_COLUMNS]
 

@@ -96,7 +96,9 @@ def finding_record(finding: Any) -> dict[str, Any]:
     for ev in _get(finding, "evidence") or []:
         ev = _plain(ev)
         if isinstance(ev, Mapping):
-            evidence.append({k: ev.get(k) for k in ("url", "captured_at", "warc_file", "warc_offset", "warc_length")})
+            evidence.append(
+                {k: ev.get(k) for k in ("url", "captured_at", "warc_file", "warc_offset", "warc_length")}
+            )
     return {
         "id": _get(finding, "id"),
         "rule": _get(finding, "rule"),
@@ -126,7 +128,9 @@ def finding_row(finding: Any) -> dict[str, Any]:
     return row
 
 
-def findings_document(findings: Iterable[Any], as_of: dt.date | str | None = None, **extra: Any) -> dict[str, Any]:
+def findings_document(
+    findings: Iterable[Any], as_of: dt.date | str | None = None, **extra: Any
+) -> dict[str, Any]:
     """The JSON document of ARCHITECTURE.md: {"as_of", "findings": [...]} plus any extra keys."""
     doc: dict[str, Any] = {"as_of": _plain(as_of)}
     doc.update({k: _plain(v) for k, v in extra.items()})
@@ -161,7 +165,9 @@ def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out:
         writer.writerow([_cell(row.get(c.key)) for c in columns])
 
 
-def write_xlsx(rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out: BinaryIO, *, title: str = "结果") -> None:
+def write_xlsx(
+    rows: Iterable[Mapping[str, Any]], columns: Sequence[Column], out: BinaryIO, *, title: str = "结果"
+) -> None:
     """XLSX: sheet 1 with the stable keys as header, sheet "说明" mapping keys to Chinese labels."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
