@@ -1,0 +1,186 @@
+"""Article pages: title, publication date (with its source), 信息公开 fields, body text, attachments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+
+from .dates import date_from_url, find_page_date, parse_date, parse_datetime
+from .html import absolute_url, base_url, clean_text, clean_title, parse_html, usable_href, visible_text
+from .model import AttachmentLink
+from .xxgk import parse_xxgk
+
+__all__ = ["ArticleInfo", "AttachmentLink", "parse_article", "ATTACHMENT_EXTS", "attachment_ext"]
+
+ATTACHMENT_EXTS = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar",
+                             "7z", "ppt", "pptx", "csv", "dps"})
+# Publication-date metas, best first (names compared lower-cased). Never Maketime/HtmlGenerateTime/others.
+PUBDATE_METAS = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "publishtime",
+                 "dcterms.issued", "dc.date.issued")
+TITLE_METAS = ("articletitle", "og:title")
+# Main content containers, best first.
+BODY_XPATHS = (
+    "//*[@id='zoom']", "//*[@id='UCAP-CONTENT']", "//*[@id='detailContent']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[contains(@class, 'TRS_UEDITOR')]", "//*[contains(@class, 'trs_editor')]",
+    "//*[contains(@class, 'article_content')]", "//*[contains(@class, 'article-body')]",
+    "//*[contains(@class, 'pages_content')]", "//*[@id='content']", "//*[contains(@class, 'article-content')]",
+    "//*[contains(@class, 'main-txt')]", "//*[@id='Zoom']", "//article",
+)
+ATTACHMENT_XPATH = (
+    "//*[contains(@class,'attach') or contains(@id,'attach') or contains(@class,'fujian') or "
+    "contains(@id,'fujian') or contains(@id,'file_ul') or contains(@class,'file-list') or "
+    "contains(@class,'files')]//a[@href]"
+)
+_HANWEB_TITLE = re.compile(r"<!--<\$\[标题\]>begin-->(.*?)<!--<\$\[标题\]>end-->", re.S)
+_TITLE_SPLIT = re.compile(r"__|_|\s+[-|－—]\s+|\|")
+_EXT = re.compile(r"\.([A-Za-z0-9]{1,5})$")
+
+
+@dataclass
+class ArticleInfo:
+    title: str | None
+    pubdate: dt.datetime | None
+    pubdate_source: str | None  # meta | xxgk | page | url
+    meta: dict[str, str]  # lower-cased meta names -> first non-empty value
+    xxgk: dict[str, str]  # normalized 信息公开 label -> value
+    written_date: dt.date | None
+    published_date: dt.date | None
+    doc_number: str | None
+    validity: str | None
+    publisher: str | None
+    text: str
+    attachments: list[AttachmentLink] = field(default_factory=list)
+
+
+def read_metas(doc: lxml.html.HtmlElement) -> dict[str, str]:
+    """Lower-cased ``name``/``property`` -> first non-empty ``content`` (duplicates and empties skipped)."""
+    out: dict[str, str] = {}
+    for el in doc.iter("meta"):
+        name = (el.get("name") or el.get("property") or "").strip().lower()
+        content = clean_text(el.get("content"))
+        if name and content and name not in out:
+            out[name] = content
+    return out
+
+
+def _title(doc: lxml.html.HtmlElement, text: str, metas: dict[str, str]) -> str | None:
+    for name in TITLE_METAS:
+        if metas.get(name):
+            return clean_title(metas[name])
+    m = _HANWEB_TITLE.search(text)
+    if m:
+        value = clean_title(lxml.html.fragment_fromstring(m.group(1), create_parent="div").text_content())
+        if value:
+            return value
+    for t in doc.xpath("//head/title|//title"):
+        value = clean_text(t.text_content())
+        if value:
+            return clean_title(_TITLE_SPLIT.split(value, 1)[0])
+    for h in doc.xpath("//h1"):
+        value = clean_title(h.text_content())
+        if value:
+            return value
+    return None
+
+
+def _body(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    for xp in BODY_XPATHS:
+        found = doc.xpath(xp)
+        if found:
+            return found[0]
+    return _largest_block(doc)
+
+
+def _largest_block(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+    """The element whose ``p``/``br`` children carry the most text."""
+    scores: dict[int, int] = {}
+    nodes: dict[int, lxml.html.HtmlElement] = {}
+    for p in doc.iter("p"):
+        parent = p.getparent()
+        if parent is None:
+            continue
+        key = id(parent)
+        nodes[key] = parent
+        scores[key] = scores.get(key, 0) + len(clean_text(p.text_content()))
+    if not scores:
+        body = doc.find("body")
+        return body if body is not None else doc
+    return nodes[max(scores, key=lambda k: scores[k])]
+
+
+def attachment_ext(url: str, name: str = "") -> str | None:
+    """Document extension of a link (from the URL path, else from the link text)."""
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    for candidate in (path, name.strip()):
+        m = _EXT.search(candidate)
+        if m and m.group(1).lower() in ATTACHMENT_EXTS:
+            return m.group(1).lower()
+    return None
+
+
+def collect_attachments(anchors: list[lxml.html.HtmlElement], base: str) -> list[AttachmentLink]:
+    out: list[AttachmentLink] = []
+    seen: set[str] = set()
+    for a in anchors:
+        href = a.get("href")
+        if not usable_href(href):
+            continue
+        link = absolute_url(base, href or "")
+        if not link or link in seen:
+            continue
+        name = clean_text(a.text_content()) or clean_text(a.get("title"))
+        ext = attachment_ext(link, name)
+        if ext is None:
+            continue
+        seen.add(link)
+        out.append(AttachmentLink(url=link, name=name or link.rsplit("/", 1)[-1], ext=ext))
+    return out
+
+
+def _pubdate(doc, body, metas, xxgk, url) -> tuple[dt.datetime | None, str | None]:
+    for name in PUBDATE_METAS:
+        value = parse_datetime(metas.get(name))
+        if value is not None:
+            return value, "meta"
+    value = parse_datetime(xxgk.get("发布日期"))
+    if value is not None:
+        return value, "xxgk"
+    root = doc.find("body")
+    value = find_page_date(visible_text(root if root is not None else doc))
+    if value is not None:
+        return value, "page"
+    day = date_from_url(url)
+    if day is not None:
+        return dt.datetime(day.year, day.month, day.day), "url"
+    return None, None
+
+
+def parse_article(text: str, url: str) -> ArticleInfo:
+    """Everything the checks need from one article page (pure: no network, no clock)."""
+    doc = parse_html(text)
+    base = base_url(doc, url)
+    metas = read_metas(doc)
+    xxgk = parse_xxgk(doc)
+    body = _body(doc)
+    pubdate, source = _pubdate(doc, body, metas, xxgk, url)
+    anchors = list(body.iter("a")) if body is not None else []
+    anchors += doc.xpath(ATTACHMENT_XPATH)
+    published = parse_date(xxgk.get("发布日期")) or (pubdate.date() if pubdate else None)
+    return ArticleInfo(
+        title=_title(doc, text, metas),
+        pubdate=pubdate,
+        pubdate_source=source,
+        meta=metas,
+        xxgk=xxgk,
+        written_date=parse_date(xxgk.get("成文日期")),
+        published_date=published,
+        doc_number=xxgk.get("文号") or None,
+        validity=xxgk.get("有效性") or None,
+        publisher=xxgk.get("发布机构") or None,
+        text=visible_text(body, "\n") if body is not None else "",
+        attachments=collect_attachments(anchors, base),
+    )
