@@ -1,0 +1,67 @@
+"""Name what went wrong with a fetch: outcome code + Chinese reason (see ARCHITECTURE.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scrapy.exceptions import IgnoreRequest
+from twisted.internet import error as terror
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+OK = "ok"
+UNCHANGED = "unchanged"
+EMPTY = "empty"
+BLOCKED = "blocked"
+TIMEOUT = "timeout"
+HTTP_ERROR = "http_error"
+CONNECTION = "connection"
+PARSE_ERROR = "parse_error"
+ROBOTS = "robots"
+TOO_LARGE = "too_large"
+
+# Outcomes that let a check conclude something about a section.
+READABLE = frozenset({OK, UNCHANGED, EMPTY})
+
+
+@dataclass(frozen=True)
+class Problem:
+    outcome: str
+    reason: str
+
+
+def classify_failure(failure: Failure) -> Problem:
+    """Map a Twisted/Scrapy download failure to an outcome and a reason people can read."""
+    exc = failure.value
+    text = str(exc) or exc.__class__.__name__
+    if isinstance(exc, terror.TimeoutError | terror.TCPTimedOutError) or "timed out" in text.lower():
+        return Problem(TIMEOUT, f"超时：{text}")
+    if isinstance(exc, IgnoreRequest):
+        if "robots" in text.lower():
+            return Problem(ROBOTS, "robots.txt 不允许抓取")
+        if "redirect" in text.lower():
+            return Problem(HTTP_ERROR, "重定向次数过多（可能是循环重定向）")
+        return Problem(CONNECTION, f"请求被忽略：{text}")
+    if "max size" in text.lower() or "maxsize" in text.lower() or "larger than" in text.lower():
+        return Problem(TOO_LARGE, f"超过大小上限：{text}")
+    if isinstance(exc, terror.DNSLookupError):
+        return Problem(CONNECTION, f"域名解析失败：{text}")
+    if isinstance(exc, terror.ConnectionRefusedError):
+        return Problem(CONNECTION, "连接被拒绝（网站可能已停止服务）")
+    if isinstance(exc, ResponseFailed | ResponseNeverReceived):
+        inner = " ".join(str(r.value) for r in getattr(exc, "reasons", []) if hasattr(r, "value"))
+        if "DataLoss" in repr(getattr(exc, "reasons", "")) or "loss" in inner.lower():
+            return Problem(CONNECTION, "响应被截断（内容不完整）")
+        return Problem(CONNECTION, f"连接中断：{inner or text}")
+    if isinstance(exc, terror.ConnectError | terror.ConnectionLost | terror.ConnectionDone):
+        return Problem(CONNECTION, f"连接失败：{text}")
+    return Problem(CONNECTION, f"下载失败：{exc.__class__.__name__}: {text}")
+
+
+def http_problem(status: int) -> Problem | None:
+    """A non-success HTTP status as a problem (304 is handled by the caller)."""
+    if status >= 400:
+        return Problem(HTTP_ERROR, f"HTTP {status}")
+    if status >= 300 and status != 304:
+        return Problem(HTTP_ERROR, f"HTTP {status}（未跟随的重定向）")
+    return None
