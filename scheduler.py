@@ -76,7 +76,7 @@ class Stage:
     job_id: str
     kind: str
     fn: StageFn
-    needs_previous_ok: bool = True  # skip when an earlier stage of the chain failed
+    requires: str | None = None  # job id of an earlier stage that must have succeeded
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,15 @@ def _check_stage(site_id: str) -> StageFn:
 
 def _report_stage(kind: str) -> StageFn:
     return lambda app: pipeline.report(app, kind, pipeline.today(app))
+
+
+_DELIVER_LOCK = threading.Lock()
+
+
+def _deliver(app: App) -> Any:
+    """Flush the outbox; one flush at a time (the report chains and the retry job share it)."""
+    with _DELIVER_LOCK:
+        return pipeline.deliver(app)
 
 
 def _field(obj: Any, name: str) -> Any:
@@ -183,8 +192,8 @@ def build_specs(
         stages = [Stage(f"crawl:{site.id}", "crawl", _crawl_stage(site.id))]
         if sched.check_after_crawl:
             if config.links.enabled:
-                stages.append(Stage(f"links:{site.id}", "links", _links_stage(site.id)))
-            stages.append(Stage(f"check:{site.id}", "check", _check_stage(site.id)))
+                stages.append(Stage(f"links:{site.id}", "links", _links_stage(site.id), requires=f"crawl:{site.id}"))
+            stages.append(Stage(f"check:{site.id}", "check", _check_stage(site.id), requires=f"crawl:{site.id}"))
         specs.append(
             JobSpec(
                 id=f"crawl:{site.id}",
@@ -218,7 +227,7 @@ def build_specs(
                 trigger=trigger(kind, kind, lambda expr=expr: cron_trigger(expr, tz)),
                 stages=(
                     Stage(kind, kind, _report_stage(kind.removeprefix("report_"))),
-                    Stage(f"deliver:{kind}", "deliver", pipeline.deliver),
+                    Stage(f"deliver:{kind}", "deliver", _deliver, requires=kind),
                 ),
                 catch_up_order=order,
                 label=label,
@@ -230,7 +239,7 @@ def build_specs(
             trigger=trigger(
                 "outbox", "outbox", lambda: IntervalTrigger(seconds=outbox_interval(config), timezone=tz)
             ),
-            stages=(Stage("outbox", "outbox", pipeline.deliver),),
+            stages=(Stage("outbox", "outbox", _deliver),),
             catch_up_order=40,
             label="发件箱重试",
         )
@@ -373,15 +382,18 @@ class Daemon:
             log.info("任务 %s 仍在运行，本次触发跳过", spec.id)
             return
         try:
-            ok = True
+            succeeded: dict[str, bool] = {}
             for stage in spec.stages:
                 if self._stopping.is_set():
                     return
-                if stage.needs_previous_ok and not ok:
+                if stage.requires and not succeeded.get(stage.requires):
                     run_id = jobstore.start_job(self.app.db, stage.job_id, stage.kind)
-                    jobstore.finish_job(self.app.db, run_id, "failed", "未运行：前一步未成功，不据旧数据判断")
+                    kind = next((s.kind for s in spec.stages if s.job_id == stage.requires), stage.requires)
+                    message = f"未运行：{KIND_LABELS.get(kind, kind)}未成功，不据旧数据处理"
+                    jobstore.finish_job(self.app.db, run_id, "failed", message)
+                    succeeded[stage.job_id] = False
                     continue
-                ok = self.run_stage(stage) and ok
+                succeeded[stage.job_id] = self.run_stage(stage)
         finally:
             guard.release()
 
@@ -401,24 +413,25 @@ class Daemon:
 
     # -- the APScheduler instance
     def build_scheduler(self) -> BlockingScheduler:
+        options = {
+            # A trigger that fires while the previous run is still going is skipped
+            # (max_instances=1); a backlog of missed fires runs once (coalesce).
+            "coalesce": True,
+            "max_instances": 1,
+            # misfire_grace_time: how late a fire may still run. The default hour
+            # (schedule.misfire_grace_seconds) covers a stalled thread pool, a slow
+            # crawl hogging the crawl executor, or a suspended VM, yet a 08:30 daily
+            # report is not mailed in the afternoon. Anything later is picked up by
+            # the catch-up at the next start instead.
+            "misfire_grace_time": self.app.config.schedule.misfire_grace_seconds,
+        }
         sched = BlockingScheduler(
             timezone=self.app.config.general.tz,
             executors={
                 "default": ThreadPoolExecutor(max_workers=8),
                 "crawl": ThreadPoolExecutor(max_workers=self.app.config.crawl.parallel_sites),
             },
-            job_defaults={
-                # A trigger that fires while the previous run is still going is skipped
-                # (max_instances=1); a backlog of missed fires runs once (coalesce).
-                "coalesce": True,
-                "max_instances": 1,
-                # misfire_grace_time: how late a fire may still run. The default hour
-                # (schedule.misfire_grace_seconds) covers a stalled thread pool, a slow
-                # crawl hogging the crawl executor, or a suspended VM, yet a 08:30 daily
-                # report is not mailed in the afternoon. Anything later is picked up by
-                # the catch-up at the next start instead.
-                "misfire_grace_time": self.app.config.schedule.misfire_grace_seconds,
-            },
+            job_defaults=options,
         )
         for spec in self.specs:
             sched.add_job(
@@ -428,6 +441,7 @@ class Daemon:
                 id=spec.id,
                 name=spec.label or spec.id,
                 executor=spec.executor,
+                **options,
             )
         return sched
 
