@@ -11,7 +11,7 @@ __all__ = ["ListPage", "ListedItem", "NextRequest", "detect_cms", "parse_list", 
            "parse_fujian_search", "ADAPTERS"]
 
 _FINGERPRINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ucap", re.compile(r"var\s+listData\s*=\s*\{\s*articleList|UCAP-CONTENT|/doc/ucap/|kaipuyun\.cn")),
+    ("ucap", re.compile(r"var\s+listData\s*=\s*\{\s*articleList|UCAP-CONTENT|/doc/ucap/")),
     ("trs_fujian", re.compile(r"""\$showStatic\(|var\s+pageChnlInfo\s*=|/fjdzapp/search|trt_ui_v2\.css""")),
     ("gansu", re.compile(r"""createPageHTML\(\s*['"]page_div['"]|/common/search/[0-9a-f]{32}""")),
     ("hanweb", re.compile(r"<datastore>|dataproxy\.jsp|大汉版通|www\.hanweb\.com|<totalrecord>")),
