@@ -1,0 +1,70 @@
+"""Chinese working days: chinesecalendar data, settings overrides, and a marked fallback.
+
+Order of precedence for one date:
+1. ``[calendar] holidays`` / ``workdays`` in settings.toml (override and extend the data);
+2. the chinesecalendar package (holidays and 调休 working weekends, 2004 up to its last year);
+3. Monday–Friday, with ``uncertain=True`` so a finding can say the calendar was guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import chinese_calendar
+
+from zwgk.config import CalendarConfig
+
+
+class WorkCalendar:
+    """Working-day arithmetic; every answer comes with an ``uncertain`` flag."""
+
+    def __init__(self, config: CalendarConfig | None = None) -> None:
+        config = config or CalendarConfig()
+        self.holidays = frozenset(config.holidays)
+        self.workdays = frozenset(config.workdays)
+        # Years the settings file covers explicitly count as known, even beyond the package data.
+        self.configured_years = frozenset(d.year for d in (*self.holidays, *self.workdays))
+
+    def is_workday(self, day: dt.date) -> tuple[bool, bool]:
+        """(is a working day, uncertain)."""
+        if day in self.workdays:
+            return True, False
+        if day in self.holidays:
+            return False, False
+        try:
+            return bool(chinese_calendar.is_workday(day)), False
+        except NotImplementedError:
+            weekday = day.weekday() < 5
+            return weekday, day.year not in self.configured_years
+
+    def add_working_days(self, start: dt.date, n: int) -> tuple[dt.date, bool]:
+        """The n-th working day after ``start`` (start itself not counted); n=0 returns start."""
+        day, uncertain, count = start, False, 0
+        while count < n:
+            day += dt.timedelta(days=1)
+            work, unsure = self.is_workday(day)
+            uncertain |= unsure
+            if work:
+                count += 1
+        return day, uncertain
+
+    def working_days_between(self, start: dt.date, end: dt.date) -> tuple[int, bool]:
+        """Working days in (start, end]: how many working days ``end`` lies after ``start``."""
+        count, uncertain, day = 0, False, start
+        while day < end:
+            day += dt.timedelta(days=1)
+            work, unsure = self.is_workday(day)
+            uncertain |= unsure
+            count += work
+        return count, uncertain
+
+    def workdays_in(self, days: Iterable[dt.date]) -> tuple[list[dt.date], bool]:
+        """The working days among ``days``."""
+        out, uncertain = [], False
+        for day in days:
+            work, unsure = self.is_workday(day)
+            uncertain |= unsure
+            if work:
+                out.append(day)
+        return out, uncertain

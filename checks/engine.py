@@ -1,0 +1,176 @@
+"""The engine: bind indicators to sections and sites, run the kinds, record findings.
+
+Binding:
+- a section runs the indicator its ``indicator`` setting names;
+- indicators with ``applies_to = "sections"`` run on every section (only the listed
+  ``categories`` when given), e.g. privacy, page tags, freshness windows;
+- indicators with ``applies_to = "sites"`` run once per site, e.g. links, availability,
+  the national veto counts.
+
+A section whose latest SectionCrawl (captured by the end of as_of) is not ok/unchanged/empty
+gets ``unknown`` with the crawl's reason for every section-scope result — same rule, period
+and due as a readable crawl would have produced, so the lifecycle never mistakes it for a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from checks.calendar import WorkCalendar
+from checks.kinds import get_kind
+from checks.model import Context, Outcome, SectionData, SiteData
+from checks.packs import Indicator, Registry, load_registry
+from checks.queries import day_end_utc, load_site
+
+if TYPE_CHECKING:
+    from store.db import Database
+    from zwgk.config import Config
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FindingResult:
+    """One verdict of one rule on one section or site for one period (see ARCHITECTURE.md)."""
+
+    rule: str
+    kind: str
+    site: str | None
+    section: str | None
+    department: str | None
+    status: str  # pass | fail | warn | unknown
+    period: str | None
+    due: dt.date | None
+    message: str
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    uncertain: bool = False
+    severity: str = "deduct"
+    details: dict[str, Any] = field(default_factory=dict)
+    name: str = ""  # the indicator's name (for people)
+
+    @property
+    def key(self) -> str:
+        return finding_key(self.rule, self.site, self.section, self.period)
+
+
+def finding_key(rule: str, site: str | None, section: str | None, period: str | None) -> str:
+    return f"{rule}|{site or ''}|{section or ''}|{period or ''}"
+
+
+def bound_indicators(registry: Registry, section: SectionData) -> list[Indicator]:
+    """The section's own indicator plus every section-wide one that fits its category."""
+    out: list[Indicator] = []
+    own = registry.indicators.get(section.config.indicator)
+    if own is not None:
+        out.append(own)
+    for ind in registry.indicators.values():
+        if ind.applies_to != "sections" or ind is own:
+            continue
+        if ind.categories and (section.config.category or "") not in ind.categories:
+            continue
+        out.append(ind)
+    return out
+
+
+def site_indicators(registry: Registry) -> list[Indicator]:
+    return [ind for ind in registry.indicators.values() if ind.applies_to == "sites"]
+
+
+def _result(ind: Indicator, site: SiteData, section: SectionData | None, outcome: Outcome) -> FindingResult:
+    section_id = outcome.section if outcome.section is not None else (section.config.id if section else None)
+    department = outcome.department or (section.config.department if section else site.config.department)
+    return FindingResult(
+        rule=ind.id, kind=ind.kind, site=site.config.id, section=section_id, department=department,
+        status=outcome.status, period=outcome.period, due=outcome.due, message=outcome.message,
+        evidence=outcome.evidence, uncertain=outcome.uncertain, severity=ind.severity,
+        details=outcome.details, name=ind.name,
+    )
+
+
+def _unknown(outcome: Outcome, section: SectionData) -> Outcome:
+    """The same result slot, judged unknown because the section could not be read."""
+    reason = section.unreadable_reason()
+    crawl = section.crawl
+    details = {"crawl_outcome": crawl.outcome if crawl else None, "crawl_reason": crawl.reason if crawl else None,
+               "would_be": outcome.status}
+    return Outcome("unknown", f"无法判断：{reason}", outcome.period, outcome.due, list(section.list_evidence),
+                   outcome.uncertain, details)
+
+
+def evaluate_section(
+    ind: Indicator, site: SiteData, section: SectionData, ctx: Context, *, bound: bool = True
+) -> list[FindingResult]:
+    spec = get_kind(ind.kind)
+    try:
+        outcomes = spec.fn(ind, section, ctx)
+    except Exception as exc:  # a broken rule must not hide the others
+        log.exception("rule %s failed on %s/%s", ind.id, site.config.id, section.config.id)
+        outcomes = [Outcome("unknown", f"规则执行出错：{type(exc).__name__}: {exc}")]
+    if not section.readable:
+        outcomes = [_unknown(o, section) for o in outcomes]
+        if not outcomes and bound:  # the section's own rule always reports the blind spot
+            outcomes = [Outcome("unknown", f"无法判断：{section.unreadable_reason()}",
+                                evidence=list(section.list_evidence))]
+    return [_result(ind, site, section, o) for o in outcomes]
+
+
+def evaluate_site(ind: Indicator, site: SiteData, ctx: Context) -> list[FindingResult]:
+    spec = get_kind(ind.kind)
+    try:
+        outcomes = spec.fn(ind, site, ctx)
+    except Exception as exc:
+        log.exception("rule %s failed on %s", ind.id, site.config.id)
+        outcomes = [Outcome("unknown", f"规则执行出错：{type(exc).__name__}: {exc}")]
+    return [_result(ind, site, None, o) for o in outcomes]
+
+
+def evaluate(
+    registry: Registry, sites: list[SiteData], as_of: dt.date, calendar: WorkCalendar, *,
+    config: Config | None = None, cutoff: dt.datetime | None = None, section_id: str | None = None,
+) -> list[FindingResult]:
+    """Run every bound indicator over already loaded site data (pure: no database, no clock)."""
+    results: list[FindingResult] = []
+    for site in sites:
+        for section in site.sections:
+            if section_id and section.config.id != section_id:
+                continue
+            ctx = Context(as_of, calendar, config, registry, cutoff, site)
+            for ind in bound_indicators(registry, section):
+                own = ind.id == section.config.indicator
+                results.extend(evaluate_section(ind, site, section, ctx, bound=own))
+        if section_id:
+            continue  # a single-section audit runs only the section's rules
+        ctx = Context(as_of, calendar, config, registry, cutoff, site)
+        for ind in site_indicators(registry):
+            results.extend(evaluate_site(ind, site, ctx))
+    return results
+
+
+def run_checks(
+    config: Config,
+    db: Database,
+    as_of: dt.date,
+    *,
+    site_id: str | None = None,
+    section_id: str | None = None,
+    record: bool = True,
+    registry: Registry | None = None,
+) -> list[FindingResult]:
+    """Judge what was stored by the end of ``as_of``; with ``record`` update the findings lifecycle."""
+    registry = registry or load_registry(config)
+    calendar = WorkCalendar(config.calendar)
+    cutoff = day_end_utc(as_of, config.general.tz)
+    sites = [s for s in config.sites if site_id is None or s.id == site_id]
+    if site_id is not None and not sites:
+        raise KeyError(site_id)
+    with db.session() as session:
+        data = [load_site(session, site, cutoff) for site in sites]
+    results = evaluate(registry, data, as_of, calendar, config=config, cutoff=cutoff, section_id=section_id)
+    if record:
+        from checks.lifecycle import record_results
+
+        record_results(db, results, as_of)
+    return results
