@@ -34,7 +34,7 @@ host = "127.0.0.1"
 port = {port}
 sender = "zwgk-monitor@example.gov.cn"
 max_attempts = {max_attempts}
-retry_base_seconds = 0
+retry_base_seconds = {retry_base}
 timeout_seconds = 5
 office_recipients_extra = ["leader@example.gov.cn"]
 
@@ -109,6 +109,7 @@ def write_settings(
     port: int = 25,
     enabled: bool = False,
     max_attempts: int = 5,
+    retry_base: float = 0,
     mzj_name: str = "区民政局",
     extra: str = "",
 ) -> Config:
@@ -118,6 +119,7 @@ def write_settings(
         enabled="true" if enabled else "false",
         port=port,
         max_attempts=max_attempts,
+        retry_base=retry_base,
         mzj_name=_toml_string(mzj_name),
     )
     path = tmp / "settings.toml"
