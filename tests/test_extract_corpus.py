@@ -252,3 +252,23 @@ def test_gansu_list_page_is_not_blocked(corpus_dir: Path) -> None:
 @pytest.mark.parametrize("name", [ZJ, GOVCN, SHANXI, PINGTAN_LIST, PINGTAN_DIBAO, PINGTAN_XXGK, JIANGXI])
 def test_normal_pages_are_not_blocked(corpus_dir: Path, name: str) -> None:
     assert detect_block(200, {}, read(corpus_dir, name)) is None
+
+
+# ---- rendered SPA table with merged cells ------------------------------------------------------------
+
+def test_nfra_penalty_table_merged_cells(corpus_dir: Path) -> None:
+    import json
+
+    from crawler.extract.tables import extract_tables
+
+    expected = json.loads((corpus_dir / "spa-rendered/nfra_ItemDetail_docId1212085_expected.json").read_text())
+    text = read(corpus_dir, "spa-rendered/nfra_ItemDetail_docId1212085_rendered-dom.html")
+    tables = extract_tables(text, must_have="当事人名称")
+    assert tables
+    records = tables[0]
+    assert len(records) == expected["记录总数"] == 2
+    keys = ("序号", "当事人名称", "行政处罚内容", "主要违法违规行为", "作出决定机关")
+    for got, want in zip(records, [expected, *expected["additional_records"]], strict=True):
+        assert {k: got[k] for k in keys} == {k: want[k] for k in keys}
+    # the merged 决定书文号 cell belongs to both records
+    assert records[0]["行政处罚决定书文号"] == records[1]["行政处罚决定书文号"] == "浙金罚决字〔2024〕52号"
