@@ -183,7 +183,7 @@ def office_columns(b: _Builder, today: dt.date) -> None:
         paras = [
             "各镇人民政府、街道办事处，区政府各部门：",
             f"《示范区{name}》已经区政府同意，现印发给你们，请认真贯彻执行。",
-            f"本文件自印发之日起施行，有效期五年。（此件公开发布）",
+            "本文件自印发之日起施行，有效期五年。（此件公开发布）",
         ]
         policy = b.add(zcwj, title, day, source="示范区人民政府办公室", xxgk=xxgk, keywords=name,
                        body=lambda a, p=paras: b.paragraphs(p))

@@ -30,9 +30,8 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[object
 
 def _fix_zip_times(data: bytes, when: dt.datetime) -> bytes:
     """Rewrite the ZIP with fixed member timestamps so the same input gives the same bytes."""
-    import zipfile
-
     import re
+    import zipfile
 
     src = zipfile.ZipFile(io.BytesIO(data))
     stamp = f"{when:%Y-%m-%dT%H:%M:%S}Z".encode()
