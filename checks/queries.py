@@ -173,3 +173,23 @@ def load_site(session: Session, site: SiteConfig, cutoff: dt.datetime, *, probe_
     data.links = site_links(session, site.id, cutoff)
     data.probes = site_probes(session, site.id, cutoff - dt.timedelta(days=probe_days), cutoff)
     return data
+
+
+def stored_findings(session: Session, *, status: str = "open", department: str | None = None,
+                    site: str | None = None, rule: str | None = None) -> list:
+    """Findings from the lifecycle table. ``open``: fail/warn/unknown not resolved; ``resolved``; ``all``."""
+    from store.models import Finding
+
+    stmt = select(Finding)
+    if status == "open":
+        stmt = stmt.where(Finding.resolved_at.is_(None), Finding.status.in_(("fail", "warn", "unknown")))
+    elif status == "resolved":
+        stmt = stmt.where(Finding.resolved_at.is_not(None))
+    if department:
+        stmt = stmt.where(Finding.department_id == department)
+    if site:
+        stmt = stmt.where(Finding.site_id == site)
+    if rule:
+        stmt = stmt.where(Finding.rule == rule)
+    return list(session.scalars(stmt.order_by(Finding.department_id, Finding.rule, Finding.site_id,
+                                              Finding.section_id, Finding.period, Finding.id)))
