@@ -34,7 +34,13 @@ def classify_failure(failure: Failure) -> Problem:
     """Map a Twisted/Scrapy download failure to an outcome and a reason people can read."""
     exc = failure.value
     text = str(exc) or exc.__class__.__name__
-    if isinstance(exc, terror.TimeoutError | terror.TCPTimedOutError) or "timed out" in text.lower():
+    lowered = text.lower()
+    if (
+        isinstance(exc, terror.TimeoutError | terror.TCPTimedOutError)
+        or "timeout" in exc.__class__.__name__.lower()
+        or "timed out" in lowered
+        or "took longer than" in lowered
+    ):
         return Problem(TIMEOUT, f"超时：{text}")
     if isinstance(exc, IgnoreRequest):
         if "robots" in text.lower():

@@ -374,13 +374,16 @@ class SiteSpider(scrapy.Spider):
 
     def _next_list_request(self, st: SectionState, page: Any, page_no: int, parser: str) -> Request | None:
         """The following page: the lowest page index after this one that was not requested yet."""
+        def known(r: Any) -> bool:  # generic 下一页 links carry page_index -1 (unknown)
+            return r.page_index is not None and r.page_index >= 0
+
         candidates = sorted(
-            (r for r in page.next_requests if (r.page_index or 0) > page_no or not r.page_index),
-            key=lambda r: r.page_index or 0,
+            (r for r in page.next_requests if not known(r) or r.page_index > page_no),
+            key=lambda r: (0, r.page_index) if known(r) else (1, 0),
         )
         for nxt in candidates:
             is_proxy = "dataproxy" in nxt.url.lower()
-            index = nxt.page_index if nxt.page_index else page_no + 1
+            index = nxt.page_index if known(nxt) else page_no + 1
             request = self._list_request(
                 st,
                 nxt.url,
