@@ -139,7 +139,9 @@ def test_every_reason_code_then_confirmation_on_the_second_run(tmp_path: Path, s
     db = open_db(config)
     home = server.url("/")
     refs = [(server.url(p), home, "a") for p in server.routes if p not in ("/r2", "/r3", "/loop-b")]
-    refs = [(u, s, "attachment" if "/files/" in u else "img" if u.endswith(".png") else k) for u, s, k in refs]
+    refs = [
+        (u, s, "attachment" if "/files/" in u else "img" if u.endswith(".png") else k) for u, s, k in refs
+    ]
     # the same links carried by two more pages: still one check per URL per run
     refs += [(u, server.url("/zwdt/a.html"), k) for u, _, k in refs] + [(refused, home, "a")]
     add_links(db, refs)
@@ -173,7 +175,10 @@ def test_every_reason_code_then_confirmation_on_the_second_run(tmp_path: Path, s
     assert [(a.method, a.http_status) for a in busy] == [("GET", 429), ("GET", 200)]
     # attachments: HEAD only; HEAD refused → GET
     assert [a.method for a in attempts(db, "/files/report.pdf")] == ["HEAD"]
-    assert [(a.method, a.http_status) for a in attempts(db, "/files/form.doc")] == [("HEAD", 405), ("GET", 200)]
+    assert [(a.method, a.http_status) for a in attempts(db, "/files/form.doc")] == [
+        ("HEAD", 405),
+        ("GET", 200),
+    ]
     # each URL checked once in the run, however many pages carry it
     assert server.hits("/ok.html") == 1 and server.hits("/missing.html") == 1
     assert server.hits("/r2") == 1 and server.hits("/files/report.pdf") == 1
@@ -202,10 +207,15 @@ def test_every_reason_code_then_confirmation_on_the_second_run(tmp_path: Path, s
 
 
 def test_fails_once_then_works_is_never_broken(tmp_path: Path, server) -> None:  # type: ignore[no-untyped-def]
-    server.routes.update({"/once.html": B("fail_first", times=1, status=503), "/twice.html": B("status", status=404)})
+    server.routes.update(
+        {"/once.html": B("fail_first", times=1, status=503), "/twice.html": B("status", status=404)}
+    )
     config = make_config(tmp_path, server.base, recheck_delay_seconds=0, confirm_runs=2)
     db = open_db(config)
-    add_links(db, [(server.url("/once.html"), server.url("/"), "a"), (server.url("/twice.html"), server.url("/"), "a")])
+    add_links(
+        db,
+        [(server.url("/once.html"), server.url("/"), "a"), (server.url("/twice.html"), server.url("/"), "a")],
+    )
     history = []
     for _ in range(3):
         check_links(config, db, params=FAST)
@@ -272,7 +282,9 @@ def test_external_links_skipped_when_disabled(tmp_path: Path, server) -> None:  
         server.routes["/in.html"] = B("ok")
         config = make_config(tmp_path, server.base, check_external=False)
         db = open_db(config)
-        add_links(db, [(server.url("/in.html"), server.url("/"), "a"), (other.url("/x.html"), server.url("/"), "a")])
+        add_links(
+            db, [(server.url("/in.html"), server.url("/"), "a"), (other.url("/x.html"), server.url("/"), "a")]
+        )
         stats = check_links(config, db, params=FAST)
         assert (stats.checked, stats.skipped) == (1, 1)
         assert other.hits("/x.html") == 0
@@ -284,7 +296,10 @@ def test_link_rows_group_by_source_page(tmp_path: Path, server) -> None:  # type
     server.routes["/a.html"] = B("ok")
     config = make_config(tmp_path, server.base)
     db = open_db(config)
-    add_links(db, [(server.url("/a.html"), server.url("/"), "a"), (server.url("/a.html"), server.url("/b.html"), "a")])
+    add_links(
+        db,
+        [(server.url("/a.html"), server.url("/"), "a"), (server.url("/a.html"), server.url("/b.html"), "a")],
+    )
     check_links(config, db, params=FAST)
     rows = link_rows(db, site_id="portal", with_attempts=5)
     assert [r.on_home_page for r in rows] == [True, False]
