@@ -156,3 +156,62 @@ class Store:
                 s.add(AvailabilityProbe(site_id="portal", url=f"{BASE}/", probed_at=end - step * (n + 1), ok=ok,
                                         http_status=200 if ok else None, elapsed_ms=300 if ok else 15000,
                                         reason="ok" if ok else "timeout", ipv6=ipv6))
+
+
+# --------------------------------------------------------------------------- pure views (no database)
+
+from checks.calendar import WorkCalendar  # noqa: E402
+from checks.engine import FindingResult, evaluate  # noqa: E402
+from checks.model import CrawlView, ItemView, PageView, SectionData, SiteData  # noqa: E402
+from checks.packs import load_registry  # noqa: E402
+from zwgk.config import SectionConfig, SiteConfig  # noqa: E402
+
+REGISTRY = load_registry()
+
+
+def page_view(url: str, **fields: Any) -> PageView:
+    values: dict[str, Any] = {"url": url, "fetched_at": dt.datetime(2026, 1, 1), "outcome": "ok", "reason": None,
+                              "title": None, "text": None, "meta": {}, "xxgk": {}, "pubdate": None,
+                              "written_date": None, "doc_number": None, "validity": None,
+                              "evidence": {"url": url, "captured_at": "2026-01-01T00:00:00"}}
+    values.update(fields)
+    return PageView(**values)
+
+
+def item_view(title: str, published: dt.date | None, *, url: str | None = None, written: dt.date | None = None,
+              page: PageView | None = None) -> ItemView:
+    url = url or f"{BASE}/art/{next(Store._urls)}.html"
+    seen = dt.datetime.combine(published or dt.date(2026, 1, 1), dt.time(2))
+    return ItemView(url, title, published, "meta" if published else "none", written, seen, page)
+
+
+def section_data(sid: str, indicator: str, items: list[ItemView] | None = None, *, category: str | None = None,
+                 outcome: str = "ok", reason: str | None = None, params: dict[str, Any] | None = None,
+                 department: str = "office") -> SectionData:
+    site = SiteConfig(id="portal", name="示范区人民政府", base_url=f"{BASE}/", department="office")
+    cfg = SectionConfig(id=sid, name=sid, list_url=f"{BASE}/{sid}/", department=department, indicator=indicator,
+                        site_id="portal", category=category, params=params or {})
+    crawl = CrawlView(outcome, reason, dt.datetime(2026, 1, 1)) if outcome else None
+    ev = [{"url": f"{BASE}/{sid}/index.html", "captured_at": "2026-01-01T00:00:00"}]
+    return SectionData(site, cfg, crawl, list(items or []), ev)
+
+
+def site_data(*sections: SectionData, links: list | None = None, probes: list | None = None) -> SiteData:
+    site = SiteConfig(id="portal", name="示范区人民政府", base_url=f"{BASE}/", department="office",
+                      sections=tuple(s.config for s in sections))
+    data = SiteData(site, list(sections), list(links or []), list(probes or []))
+    for s in sections:
+        s.site = site
+    return data
+
+
+def judge(site: SiteData, as_of: dt.date, rule: str | None = None, calendar: WorkCalendar | None = None,
+          registry: Any = None) -> list[FindingResult]:
+    """Run the engine over views; keep only ``rule``'s results when given."""
+    results = evaluate(registry or REGISTRY, [site], as_of, calendar or WorkCalendar(),
+                       cutoff=dt.datetime.combine(as_of, dt.time(16)))
+    return [r for r in results if rule is None or r.rule == rule]
+
+
+def by_period(results: list[FindingResult]) -> dict[str | None, str]:
+    return {r.period: r.status for r in results}
