@@ -39,6 +39,14 @@ def _try(body: bytes, encoding: str | None) -> str | None:
         return None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _looks_chinese(text: str) -> bool:
+    return not _CONTROL.search(text) and bool(_CJK.search(text))
+
+
 def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Text and encoding name: HTTP header charset, then <meta charset>/http-equiv, then detection
     (charset-normalizer). GBK/GB2312 are decoded as GB18030 (superset). Never raises."""
@@ -67,6 +75,10 @@ def _decode(body: bytes, content_type: str | None) -> tuple[str, str]:
     text = _try(body, "utf-8")
     if text is not None:
         return text, "utf-8"
+    # Government sites that are not UTF-8 are almost always GBK: prefer it when it reads as clean Chinese.
+    text = _try(body, "gb18030")
+    if text is not None and _looks_chinese(text):
+        return text, "gb18030"
     best = charset_normalizer.from_bytes(body).best()
     if best is not None:
         enc = normalize_encoding(best.encoding) or best.encoding
