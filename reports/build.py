@@ -107,6 +107,8 @@ def idem_key(report: Report, recipient: str) -> str:
 def enqueue(session: Session, config: Config, report: Report, html: str, text: str, xlsx: bytes) -> int:
     """Add one outbox row per recipient and webhook unless its key is already queued; returns rows added."""
     added = 0
+    if report.kind == "department" and not (report.context["open"] or report.context["resolved"]):
+        return 0  # nothing to do and nothing fixed: the files are written, nobody is mailed
     title = subject(report)
     now = utcnow()
     for recipient in recipients(config, report):

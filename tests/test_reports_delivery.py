@@ -223,3 +223,14 @@ def test_webhook_summary_through_apprise_to_a_local_endpoint(tmp_path: Path, mon
 
     for robot in ("wecombot://0123456789abcdef", "dingtalk://abcdef0123456789"):
         assert apprise.Apprise().add(robot), robot
+
+
+def test_department_with_nothing_to_report_gets_files_but_no_mail(tmp_path: Path) -> None:
+    config = write_settings(tmp_path)
+    db = populate(config, findings=[])
+    paths = build_and_queue(config, db, "department", AS_OF)
+    assert len(paths) == 9  # three departments × html, txt, xlsx
+    assert "目前没有待整改事项。" in (config.reports_dir / "2026-11-20" / "department-mzj.txt").read_text(encoding="utf-8")
+    assert statuses(db) == {}
+    build_and_queue(config, db, "daily", AS_OF)  # the office still gets its scorecard
+    assert statuses(db) == {"pending": 2}
