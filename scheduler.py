@@ -330,7 +330,7 @@ class Daemon:
         self._stopping = threading.Event()
         self._finished = threading.Event()
         self._guards: dict[str, threading.Lock] = {s.id: threading.Lock() for s in self.specs}
-        self._active: set[int] = set()
+        self._active: dict[object, int | None] = {}  # running stages -> their JobRun id
         self._active_cv = threading.Condition()
         self._heart: threading.Thread | None = None
 
@@ -357,11 +357,16 @@ class Daemon:
 
     # -- running jobs
     def run_stage(self, stage: Stage) -> bool:
-        """Run one stage and record its JobRun; never raises."""
-        run_id = jobstore.start_job(self.app.db, stage.job_id, stage.kind)
+        """Run one stage and record its JobRun; never raises. Not started once stopping."""
+        token = object()
         with self._active_cv:
-            self._active.add(run_id)
+            if self._stopping.is_set():
+                return False
+            self._active[token] = None
         try:
+            run_id = jobstore.start_job(self.app.db, stage.job_id, stage.kind)
+            with self._active_cv:
+                self._active[token] = run_id
             try:
                 result = stage.fn(self.app)
                 status, message = judge(stage.kind, result)
@@ -372,7 +377,7 @@ class Daemon:
             return status == "ok"
         finally:
             with self._active_cv:
-                self._active.discard(run_id)
+                self._active.pop(token, None)
                 self._active_cv.notify_all()
 
     def run_job(self, spec: JobSpec) -> None:
@@ -463,17 +468,20 @@ class Daemon:
 
         threading.Thread(target=shutdown, name="zwgk-shutdown", daemon=True).start()
 
-    def _install_signals(self) -> None:
+    def _install_signals(self) -> dict[int, Any]:
+        """SIGTERM/SIGINT stop the scheduler (main thread only); returns the previous handlers."""
         if threading.current_thread() is not threading.main_thread():
-            return
+            return {}
+        previous = {}
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda num, _frame: self.stop(signal.Signals(num).name))
+            previous[signum] = signal.signal(signum, lambda num, _frame: self.stop(signal.Signals(num).name))
+        return previous
 
     def _wait_for_active(self) -> None:
-        deadline = self.shutdown_grace
         with self._active_cv:
-            self._active_cv.wait_for(lambda: not self._active, timeout=deadline)
-            still = sorted(self._active)
+            self._stopping.set()  # under the lock: no stage starts after this point
+            self._active_cv.wait_for(lambda: not self._active, timeout=self.shutdown_grace)
+            still = sorted(run_id for run_id in self._active.values() if run_id is not None)
         if still:
             self.abandoned = still
             jobstore.fail_running_jobs(
@@ -482,6 +490,14 @@ class Daemon:
 
     def serve(self, *, max_runtime: float | None = None) -> int:
         """Hold the lease and run until stopped; returns the exit status."""
+        previous_handlers = self._install_signals()
+        try:
+            return self._serve(max_runtime)
+        finally:
+            for signum, handler in previous_handlers.items():
+                signal.signal(signum, handler)
+
+    def _serve(self, max_runtime: float | None) -> int:
         if not self.acquire():
             info = jobstore.lock_info(self.app.db, LOCK_NAME)
             tz = self.app.config.general.tz
@@ -494,7 +510,9 @@ class Daemon:
             )
             return EXIT_LOCKED
         try:
-            left = jobstore.fail_running_jobs(self.app.db, "已中断：上次调度器未正常结束")
+            # We hold the lease, so our jobs still marked running belong to a scheduler that died.
+            ours = [stage.job_id for spec in self.specs for stage in spec.stages]
+            left = jobstore.fail_running_jobs(self.app.db, "已中断：上次调度器未正常结束", job_ids=ours)
             if left:
                 log.warning("上次调度器留下 %d 个未结束的任务，已记为失败", left)
             self._heart = threading.Thread(target=self._heartbeat_loop, name="zwgk-lease", daemon=True)
@@ -506,7 +524,6 @@ class Daemon:
                     self.catch_up, DateTrigger(), args=[due], id="catch-up", name="启动补跑",
                     misfire_grace_time=None,
                 )
-            self._install_signals()
             if max_runtime is not None:
                 timer = threading.Timer(max_runtime, self.stop, args=["max_runtime"])
                 timer.daemon = True

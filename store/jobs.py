@@ -39,13 +39,15 @@ def finish_job(db: Database, run_id: int, status: str, message: str | None = Non
         )
 
 
-def fail_running_jobs(db: Database, message: str, run_ids: list[int] | None = None) -> int:
-    """Mark jobs still ``running`` as failed (all of them, or only ``run_ids``); returns how many."""
+def fail_running_jobs(
+    db: Database, message: str, *, run_ids: list[int] | None = None, job_ids: list[str] | None = None
+) -> int:
+    """Mark jobs still ``running`` as failed (only ``run_ids`` / ``job_ids`` when given); returns how many."""
     stmt = update(JobRun).where(JobRun.status == "running")
     if run_ids is not None:
-        if not run_ids:
-            return 0
         stmt = stmt.where(JobRun.id.in_(run_ids))
+    if job_ids is not None:
+        stmt = stmt.where(JobRun.job_id.in_(job_ids))
     with db.session() as s:
         result = s.execute(stmt.values(status="failed", message=message, finished_at=utcnow()))
         return int(result.rowcount or 0)
