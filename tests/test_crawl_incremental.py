@@ -52,8 +52,8 @@ def test_unchanged_site_costs_conditional_requests_only(tmp_path: Path) -> None:
 
         # The list changes (a new item on top): known articles are revalidated, only the new one is fetched.
         new_path = "/trs/tzgg/202611/t20261122_9999.html"
-        srv.add(new_path, "<html><head><meta name='PubDate' content='%s 08:00'></head><body>新</body></html>"
-                % day(0).isoformat(), etag='"art-new"')
+        new_html = f"<html><head><meta name='PubDate' content='{day(0)} 08:00'></head><body>新</body></html>"
+        srv.add(new_path, new_html, etag='"art-new"')
         page0 = srv.routes["GET /trs/tzgg/index.html"].body.decode()
         page0 = page0.replace("<ul>", "<ul>" + li("./202611/t20261122_9999.html", "新增的通知", day(0)), 1)
         srv.add("/trs/tzgg/index.html", page0, etag='"list-0b"')
