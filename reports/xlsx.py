@@ -99,12 +99,12 @@ def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
             cell.font = bold
             cell.fill = fill
             cell.alignment = Alignment(vertical="center")
-        for row in sheet.rows:
-            ws.append([_cell_value(v) for v in row])
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str):
+        for r, row in enumerate(sheet.rows, start=2):
+            for c, value in enumerate(row, start=1):
+                cell = ws.cell(row=r, column=c, value=_cell_value(value))
+                if isinstance(value, str):
                     cell.data_type = "s"  # "=HYPERLINK(...)" from a crawled page stays text
-                elif hasattr(cell.value, "year"):
+                elif hasattr(value, "year"):
                     cell.number_format = "yyyy-mm-dd"
         for i, width in enumerate(sheet.widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
