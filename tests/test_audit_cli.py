@@ -1,0 +1,318 @@
+"""`zwgk audit` end to end against a local server on 127.0.0.1: exit codes 0, 1 and 2.
+
+The list-page audit crawls through the real runner (child process) into a private
+working directory; the annual-report audit fetches reports built by audit_reportgen.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from audit_reportgen import ReportSpec, build_html, build_pdf, t3_values
+from crawl_support import SiteServer, day, html_page, li
+from sqlalchemy import func, select
+
+from store.db import Database
+from store.models import Item
+from zwgk.cli import main
+
+SETTINGS = """\
+[general]
+database_url = "sqlite:///main.db"
+
+[crawl]
+fetch_articles = false
+fetch_attachments = false
+obey_robots = true
+site_timeout_seconds = 60
+download_timeout = 5
+
+[links]
+enabled = false
+
+[[departments]]
+id = "office"
+name = "区政府办公室"
+office = true
+
+[[sites]]
+id = "portal"
+name = "门户网站"
+base_url = "{base}/"
+department = "office"
+
+  [[sites.sections]]
+  id = "fresh"
+  name = "工作动态"
+  list_url = "{base}/fresh/index.html"
+  indicator = "generic.weekly"
+"""
+
+
+def _list(offsets: range) -> str:
+    rows = "".join(li(f"./t{n}.html", f"第{n}期工作动态", day(n)) for n in offsets)
+    return html_page("工作动态", f'<div class="list"><ul>{rows}</ul></div>')
+
+
+@pytest.fixture(scope="module")
+def server():
+    srv = SiteServer()
+    srv.add("/robots.txt", "User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    srv.add("/fresh/index.html", _list(range(0, 45, 3)))  # something every 3 days: every week covered
+    srv.add("/stale/index.html", _list(range(60, 90, 5)))  # nothing for two months
+    srv.add("/blocked/index.html", "<html><body>请开启JavaScript</body></html>", status=412)
+    srv.add("/nb/2025.html", build_html(ReportSpec()), content_type="text/html")
+    bad = t3_values()
+    bad["一"][-1] += 1
+    srv.add("/nb/bad.html", build_html(ReportSpec(t3=bad)), content_type="text/html")
+    srv.add("/nb/2025.pdf", build_pdf(ReportSpec()), content_type="application/pdf")
+    srv.add(
+        "/nb/2024.html", build_html(ReportSpec(year=2024, title="区民政局2024年政府信息公开工作年度报告"))
+    )
+    srv.add("/private/2025.html", build_html(ReportSpec()))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, server: SiteServer) -> Path:
+    path = tmp_path / "settings.toml"
+    path.write_text(SETTINGS.format(base=server.base), encoding="utf-8")
+    return path
+
+
+def _json(capsys) -> dict:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_audit_url_fresh_list_passes(settings: Path, server: SiteServer, capsys, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    code = main(
+        [
+            "audit",
+            "--url",
+            server.base + "/fresh/index.html",
+            "--indicator",
+            "weekly",
+            "--format",
+            "json",
+            "--workdir",
+            str(work),
+            "--config",
+            str(settings),
+        ]
+    )
+    doc = _json(capsys)
+    assert code == 0, doc
+    assert doc["findings"] and {f["status"] for f in doc["findings"]} == {"pass"}
+    assert {f["rule"] for f in doc["findings"]} == {"generic.weekly"}
+    # crawled into the private working directory, not the monitored database
+    db = Database(f"sqlite:///{work / 'audit.db'}")
+    with db.session() as s:
+        assert s.scalar(select(func.count(Item.id))) == 15
+    db.dispose()
+    assert not (tmp_path / "main.db").exists()
+    assert any((work / "evidence").rglob("*.warc.gz"))
+
+
+def test_audit_url_stale_list_fails_with_evidence(settings: Path, server: SiteServer, capsys) -> None:
+    code = main(
+        [
+            "audit",
+            "--url",
+            server.base + "/stale/index.html",
+            "--indicator",
+            "generic.weekly",
+            "--format",
+            "json",
+            "--config",
+            str(settings),
+        ]
+    )
+    doc = _json(capsys)
+    assert code == 1
+    fails = [f for f in doc["findings"] if f["status"] == "fail"]
+    assert fails and all(f["section"] == "audit" for f in fails)
+
+
+def test_audit_blocked_list_is_unknown_not_fail(settings: Path, server: SiteServer, capsys) -> None:
+    code = main(
+        [
+            "audit",
+            "--url",
+            server.base + "/blocked/index.html",
+            "--indicator",
+            "weekly",
+            "--format",
+            "json",
+            "--config",
+            str(settings),
+        ]
+    )
+    doc = _json(capsys)
+    assert code == 0
+    assert {f["status"] for f in doc["findings"]} == {"unknown"}
+
+
+def test_audit_configured_section(settings: Path, capsys) -> None:
+    assert main(["audit", "--section", "fresh", "--format", "csv", "--config", str(settings)]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    weekly = [r for r in rows if r["rule"] == "generic.weekly"]
+    assert weekly and {r["status"] for r in weekly} == {"pass"}
+    assert {r["section"] for r in rows} == {"fresh"} and "fail" not in {r["status"] for r in rows}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["audit", "--url", "http://127.0.0.1:9/x", "--indicator", "no_such_rule"],
+        ["audit", "--url", "ftp://127.0.0.1/x", "--indicator", "weekly"],
+        ["audit", "--url", "http://127.0.0.1:9/x"],  # an ad-hoc list needs a rule
+        ["audit", "--section", "nope"],
+        ["audit"],
+        ["audit", "annual-report"],
+        ["audit", "--site", "portal", "--year", "2025"],
+    ],
+)
+def test_usage_errors_exit_2(settings: Path, argv: list[str]) -> None:
+    assert main([*argv, "--config", str(settings)]) == 2
+
+
+def test_bad_config_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "settings.toml"
+    bad.write_text("[general]\nnope = 1\n", encoding="utf-8")
+    assert main(["audit", "annual-report", "--url", "http://127.0.0.1:9/", "--config", str(bad)]) == 2
+
+
+def test_annual_report_audit_exit_codes(settings: Path, server: SiteServer, capsys) -> None:
+    b = server.base
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--url",
+                b + "/nb/2025.html",
+                "--format",
+                "json",
+                "--config",
+                str(settings),
+            ]
+        )
+        == 0
+    )
+    doc = _json(capsys)
+    assert [f["status"] for f in doc["findings"]] == ["pass"]
+    assert doc["findings"][0]["period"] == "2025" and doc["findings"][0]["due"] == "2026-01-31"
+
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--url",
+                b + "/nb/bad.html",
+                "--format",
+                "json",
+                "--config",
+                str(settings),
+            ]
+        )
+        == 1
+    )
+    doc = _json(capsys)
+    assert sorted(f["details"]["check"] for f in doc["findings"]) == ["R1", "R3"]
+    assert all("表三" in f["message"] for f in doc["findings"])
+
+    # PDF without a visible date: structure passes, the deadline is unknown (never a fail)
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--url",
+                b + "/nb/2025.pdf",
+                "--format",
+                "json",
+                "--config",
+                str(settings),
+            ]
+        )
+        == 0
+    )
+    doc = _json(capsys)
+    assert [(f["status"], f["details"]["check"]) for f in doc["findings"]] == [("unknown", "deadline")]
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--url",
+                b + "/nb/2025.pdf",
+                "--published",
+                "2026-03-01",
+                "--format",
+                "json",
+                "--config",
+                str(settings),
+            ]
+        )
+        == 1
+    )
+    capsys.readouterr()
+
+    # carry-over against last year's report (same numbers: 上年结转 1 vs 结转下年度 3)
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--url",
+                b + "/nb/2025.html",
+                "--previous-url",
+                b + "/nb/2024.html",
+                "--format",
+                "json",
+                "--config",
+                str(settings),
+            ]
+        )
+        == 1
+    )
+    assert {f["details"]["check"] for f in _json(capsys)["findings"]} == {"carry"}
+
+    # unreachable or disallowed: unknown with the reason, exit 0
+    for path, reason in (("/nb/gone.html", "HTTP 404"), ("/private/2025.html", "robots.txt")):
+        assert (
+            main(
+                [
+                    "audit",
+                    "annual-report",
+                    "--url",
+                    b + path,
+                    "--year",
+                    "2025",
+                    "--format",
+                    "json",
+                    "--config",
+                    str(settings),
+                ]
+            )
+            == 0
+        )
+        [finding] = _json(capsys)["findings"]
+        assert finding["status"] == "unknown" and reason in finding["message"]
+
+
+def test_annual_report_table_output_in_chinese(settings: Path, server: SiteServer, capsys) -> None:
+    assert (
+        main(["audit", "annual-report", "--url", server.base + "/nb/bad.html", "--config", str(settings)])
+        == 1
+    )
+    out = capsys.readouterr().out
+    assert "不合格" in out and "表三" in out and "共 2 项：不合格 2" in out

@@ -1,0 +1,341 @@
+"""`zwgk audit`: ad-hoc checks for auditors, without editing settings.toml.
+
+    zwgk audit --site ID [--section ID] [--indicator ID]      a configured site or section
+    zwgk audit --url LIST_URL --indicator weekly               any list page, judged by one rule
+    zwgk audit annual-report --url URL [--year Y] [--government] [--previous-url URL]
+
+The crawl runs now, through the same runner (child process, same politeness settings), into
+a separate working directory (temporary database, WARC evidence, generated settings) so the
+monitored history is untouched; ``--workdir`` keeps it for ``zwgk evidence --config
+WORKDIR/settings.toml``. Exit status like `zwgk check`: 0 no fail, 1 a fail, 2 usage/config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+import urllib.robotparser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from zwgk.cli import add_config_option
+from zwgk.config import CATEGORIES, Config, load_config
+from zwgk.exports import FORMATS, exit_code, write_findings
+
+AUDIT_SITE = "audit"
+AUDIT_SECTION = "audit"
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{value}` 不是日期（YYYY-MM-DD）") from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "audit", help="临时核查：抓取并检查一个网站、栏目或网址，或核验一份政府信息公开年报"
+    )
+    parser.add_argument("mode", nargs="?", choices=("annual-report",), help="annual-report：直接核验一份年报")
+    parser.add_argument("--site", metavar="ID", help="已配置的网站")
+    parser.add_argument("--section", metavar="ID", help="已配置的栏目（只检查该栏目）")
+    parser.add_argument(
+        "--url", metavar="URL", help="栏目列表页网址（未配置的栏目）；annual-report 模式下为年报网址"
+    )
+    parser.add_argument(
+        "--indicator",
+        metavar="ID",
+        help="用于判断的指标，如 shanting.19，或简称 weekly、monthly（即 generic.*）；给出时只报告该指标",
+    )
+    parser.add_argument(
+        "--category", choices=CATEGORIES, help="临时栏目的国办检查栏目类别（如 dynamic、notice）"
+    )
+    parser.add_argument("--name", metavar="NAME", help="临时栏目名称")
+    parser.add_argument("--department", metavar="ID", help="临时栏目所属部门（默认：区政府办公室）")
+    parser.add_argument("--as-of", type=_date, metavar="DATE", help="判断日期（默认：今天）")
+    parser.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="抓取时限（默认：crawl.site_timeout_seconds）"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, metavar="DIR", help="保留临时数据库、证据和配置的目录（默认：用后删除）"
+    )
+    parser.add_argument("--year", type=int, metavar="Y", help="年报所属年度（默认：从标题识别）")
+    parser.add_argument(
+        "--government", action="store_true", help="本级政府年报（3月31日前），默认按部门年报（1月31日前）"
+    )
+    parser.add_argument("--previous-url", metavar="URL", help="上一年度年报网址（核对上年结转）")
+    parser.add_argument("--published", type=_date, metavar="DATE", help="年报发布日期（页面未标明时提供）")
+    parser.add_argument("--format", choices=FORMATS, default="table", help="输出格式（默认 table）")
+    parser.add_argument("--out", type=Path, metavar="FILE", help="写入文件（默认：标准输出）")
+    parser.add_argument("--all", action="store_true", help="表格中也列出通过的结果")
+    add_config_option(parser)
+    parser.set_defaults(func=run)
+
+
+def _usage(message: str) -> int:
+    print(f"用法错误：{message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.mode == "annual-report":
+        return run_annual_report(args, config)
+    return run_crawl_audit(args, config)
+
+
+def _output(results: list[Any], args: argparse.Namespace, as_of: dt.date, **extra: Any) -> int:
+    shown = results if (args.all or args.format != "table") else [r for r in results if r.status != "pass"]
+    write_findings(shown, args.format, args.out, as_of=as_of, **extra)
+    if args.format == "table" and args.out is None:
+        counts = {s: sum(1 for r in results if r.status == s) for s in ("fail", "warn", "unknown", "pass")}
+        print(
+            f"\n共 {len(results)} 项：不合格 {counts['fail']}，预警 {counts['warn']}，"
+            f"无法判断 {counts['unknown']}，合格 {counts['pass']}"
+        )
+    return exit_code(results)
+
+
+# --------------------------------------------------------------------------- indicator and target
+
+
+def resolve_indicator(name: str, indicators: dict[str, Any]) -> str | None:
+    """An indicator id: exact, then ``generic.<name>``, then a unique ``*.<name>``."""
+    if name in indicators:
+        return name
+    if f"generic.{name}" in indicators:
+        return f"generic.{name}"
+    matches = [i for i in indicators if i.endswith(f".{name}")]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _raw_site(config: Config, site_id: str) -> dict[str, Any]:
+    for raw in config.raw.get("sites", []):
+        if raw.get("id") == site_id:
+            return copy.deepcopy(raw)
+    raise KeyError(site_id)
+
+
+def build_target(
+    args: argparse.Namespace, config: Config, indicators: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """The raw [[sites]] table to crawl and the section to restrict checks to (ValueError: usage)."""
+    indicator = None
+    if args.indicator:
+        indicator = resolve_indicator(args.indicator, indicators)
+        if indicator is None:
+            raise ValueError(f"未知指标 `{args.indicator}`（见 `zwgk rules`）")
+    if args.url:
+        if args.site or args.section:
+            raise ValueError("--url 不能与 --site、--section 同时使用")
+        parts = urlsplit(args.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"`{args.url}` 不是有效的 http(s) 网址")
+        if indicator is None:
+            raise ValueError("临时栏目需要用 --indicator 指定判断所用的指标（如 weekly、monthly）")
+        department = args.department or (config.office.id if config.office else config.departments[0].id)
+        if department not in {d.id for d in config.departments}:
+            raise ValueError(f"未知部门 `{department}`")
+        section: dict[str, Any] = {
+            "id": AUDIT_SECTION,
+            "name": args.name or "临时核查栏目",
+            "list_url": args.url,
+            "indicator": indicator,
+        }
+        if args.category:
+            section["category"] = args.category
+        site = {
+            "id": AUDIT_SITE,
+            "name": f"临时核查 {parts.hostname}",
+            "base_url": f"{parts.scheme}://{parts.netloc}/",
+            "department": department,
+            "sections": [section],
+        }
+        return site, AUDIT_SECTION
+    if not args.site and not args.section:
+        raise ValueError("请用 --site、--section 或 --url 指定核查对象")
+    site_id = args.site
+    if args.section and not site_id:
+        owners = [s.id for s in config.sites if any(sec.id == args.section for sec in s.sections)]
+        if not owners:
+            raise ValueError(f"未知栏目 `{args.section}`")
+        if len(owners) > 1:
+            raise ValueError(f"栏目 `{args.section}` 在多个网站中存在，请用 --site 指定网站")
+        site_id = owners[0]
+    try:
+        site = _raw_site(config, site_id)
+    except KeyError:
+        raise ValueError(f"未知网站 `{site_id}`") from None
+    if args.section:
+        site["sections"] = [s for s in site.get("sections", []) if s.get("id") == args.section]
+        if not site["sections"]:
+            raise ValueError(f"网站 `{site_id}` 没有栏目 `{args.section}`")
+    if indicator:
+        for sec in site.get("sections", []):
+            sec["indicator"] = indicator
+    return site, args.section
+
+
+def write_audit_settings(config: Config, site: dict[str, Any], workdir: Path) -> Path:
+    """A settings file for the crawl child: the user's settings with one site and a private store."""
+    import tomli_w
+
+    raw = copy.deepcopy(config.raw)
+    general = raw.setdefault("general", {})
+    general["database_url"] = f"sqlite:///{(workdir / 'audit.db').resolve()}"
+    general["evidence_dir"] = str((workdir / "evidence").resolve())
+    general["reports_dir"] = str((workdir / "reports").resolve())
+    general["outbox_dir"] = str((workdir / "outbox").resolve())
+    raw.setdefault("mail", {})["enabled"] = False
+    rules = raw.get("rules", {})
+    if rules.get("pack_files"):
+        rules["pack_files"] = [str(config.resolve(Path(p))) for p in rules["pack_files"]]
+    raw.pop("webhooks", None)
+    raw["sites"] = [site]
+    path = workdir / "settings.toml"
+    path.write_text(tomli_w.dumps(raw), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- crawl audit
+
+
+def run_crawl_audit(args: argparse.Namespace, config: Config) -> int:
+    from checks.packs import load_registry
+    from zwgk import pipeline
+    from zwgk.app import open_app
+
+    if args.year or args.government or args.previous_url or args.published:
+        return _usage("--year、--government、--previous-url、--published 只用于 annual-report 模式")
+    indicators = load_registry(config).indicators
+    try:
+        site, section_id = build_target(args, config, indicators)
+    except ValueError as exc:
+        return _usage(str(exc))
+    keep = args.workdir is not None
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="zwgk-audit-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        settings = write_audit_settings(config, site, workdir)
+        app = open_app(settings)
+        try:
+            outcomes = pipeline.crawl(app, [site["id"]], timeout=args.timeout)
+            for outcome in outcomes:
+                sections = "；".join(
+                    f"{s['section_id']} {s['outcome']}" + (f"（{s['reason']}）" if s.get("reason") else "")
+                    for s in outcome.sections
+                )
+                print(
+                    f"抓取 {outcome.site_id}：{outcome.status}，{outcome.elapsed_seconds} 秒。{sections}",
+                    file=sys.stderr,
+                )
+            today = pipeline.today(app)
+            as_of = args.as_of or today
+            results = pipeline.check(
+                app, as_of, site_id=site["id"], section_id=section_id, record=as_of == today
+            )
+            if args.indicator:  # the auditor chose the rule: report that rule's verdicts only
+                chosen = {sec["indicator"] for sec in site.get("sections", [])}
+                results = [r for r in results if r.rule in chosen]
+            code = _output(
+                results,
+                args,
+                as_of,
+                target=site.get("sections", [{}])[0].get("list_url") if args.url else site["id"],
+            )
+        finally:
+            app.close()
+        if keep:
+            print(
+                f"核查数据已保留在 {workdir}（证据包：zwgk evidence 编号 --config {settings} --out 目录）",
+                file=sys.stderr,
+            )
+        return code
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- annual report
+
+
+def fetch(url: str, config: Config) -> tuple[bytes | None, str | None, str | None]:
+    """(body, content type, None) or (None, None, reason): one polite GET (robots.txt honoured)."""
+    # http.client sends header values as latin-1: pass the UTF-8 bytes through (as Scrapy does)
+    headers = {"User-Agent": config.general.user_agent.encode("utf-8").decode("latin-1")}
+    timeout = config.crawl.download_timeout
+    if config.crawl.obey_robots:
+        robots = urljoin(url, "/robots.txt")
+        parser = urllib.robotparser.RobotFileParser()
+        try:
+            with urllib.request.urlopen(
+                urllib.request.Request(robots, headers=headers), timeout=timeout
+            ) as resp:
+                parser.parse(resp.read(500_000).decode("utf-8", "replace").splitlines())
+        except (urllib.error.URLError, OSError, ValueError):
+            parser.parse([])  # no robots.txt: everything allowed
+        if not parser.can_fetch(config.general.user_agent, url):
+            return None, None, "robots.txt 禁止抓取该网址"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as resp:
+            return resp.read(config.crawl.max_attachment_bytes + 1), resp.headers.get("Content-Type"), None
+    except urllib.error.HTTPError as exc:
+        return None, None, f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return None, None, f"无法连接：{reason}"
+
+
+def run_annual_report(args: argparse.Namespace, config: Config) -> int:
+    from checks.annual_report import unreadable, verify_document
+    from checks.annual_report.result import findings
+
+    if not args.url:
+        return _usage("annual-report 模式需要 --url 年报网址")
+    for name, value in (("--site", args.site), ("--section", args.section), ("--indicator", args.indicator)):
+        if value:
+            return _usage(f"annual-report 模式不使用 {name}")
+    for url in filter(None, (args.url, args.previous_url)):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return _usage(f"`{url}` 不是有效的 http(s) 网址")
+    captured_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    as_of = args.as_of or dt.datetime.now(config.general.tz).date()
+    data, content_type, reason = fetch(args.url, config)
+    if data is None:
+        verification = unreadable(f"{args.url}：{reason}", year=args.year, government=args.government)
+    elif len(data) > config.crawl.max_attachment_bytes:
+        verification = unreadable(
+            f"文件超过 {config.crawl.max_attachment_bytes} 字节", year=args.year, government=args.government
+        )
+    else:
+        previous = None
+        prev_problem = None
+        if args.previous_url:
+            previous, _ct, prev_reason = fetch(args.previous_url, config)
+            if previous is None:
+                prev_problem = f"上年年报 {args.previous_url} 无法获取（{prev_reason}），未核对上年结转"
+        verification = verify_document(
+            data,
+            url=args.url,
+            content_type=content_type,
+            year=args.year,
+            government=args.government,
+            published=args.published,
+            previous=previous,
+            previous_url=args.previous_url or "",
+        )
+        if prev_problem:
+            from checks.annual_report import Problem
+
+            verification.problems.append(Problem("carry", prev_problem, status="unknown"))
+    results = findings(verification, url=args.url, captured_at=captured_at, government=args.government)
+    return _output(results, args, as_of, target=args.url)
