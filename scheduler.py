@@ -109,7 +109,7 @@ def _links_stage(site_id: str) -> StageFn:
     return lambda app: pipeline.check_links(app, [site_id])
 
 
-def _check_stage(site_id: str) -> StageFn:
+def _check_stage(site_id: str | None) -> StageFn:
     return lambda app: pipeline.check(app, pipeline.today(app), site_id=site_id)
 
 
@@ -143,6 +143,16 @@ def judge(kind: str, result: Any) -> tuple[str, str]:
                 bad.append(site)
         message = "；".join(parts) or "没有网站"
         return ("failed" if bad else "ok"), message
+    if kind == "check" and isinstance(result, list | tuple):
+        counts: dict[str, int] = {}
+        for finding in result:
+            counts[str(_field(finding, "status"))] = counts.get(str(_field(finding, "status")), 0) + 1
+        names = {"pass": "通过", "fail": "不合格", "warn": "警告", "unknown": "无法判断"}
+        parts = [f"{names.get(k, k)} {v}" for k, v in sorted(counts.items())]
+        return "ok", f"{len(result)} 条结果" + (f"（{'，'.join(parts)}）" if parts else "")
+    if kind == "availability" and isinstance(result, list | tuple):
+        up = sum(1 for probe in result if _field(probe, "ok"))
+        return "ok", f"首页可访问 {up}/{len(result)}"
     if kind.startswith("report_") and isinstance(result, list | tuple):
         return "ok", f"生成 {len(result)} 个文件"
     if isinstance(result, list | tuple):
@@ -217,6 +227,8 @@ def build_specs(
             label="首页可用性探测",
         )
     )
+    # Without checks after each crawl, the scorecards judge the stored data themselves first.
+    pre_check = () if sched.check_after_crawl else (Stage("check:all", "check", _check_stage(None)),)
     for kind, expr, label, order in (
         ("report_daily", sched.daily_report, "日报", 30),
         ("report_weekly", sched.weekly_report, "周报", 31),
@@ -226,6 +238,7 @@ def build_specs(
                 id=kind,
                 trigger=trigger(kind, kind, lambda expr=expr: cron_trigger(expr, tz)),
                 stages=(
+                    *pre_check,
                     Stage(kind, kind, _report_stage(kind.removeprefix("report_"))),
                     Stage(f"deliver:{kind}", "deliver", _deliver, requires=kind),
                 ),

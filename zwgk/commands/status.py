@@ -109,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
                 spec.trigger, now, head.started_at.replace(tzinfo=dt.UTC) if head else None
             )
             due = _local(nxt.astimezone(dt.UTC).replace(tzinfo=None), tz) if nxt else "—"
+            jitter = getattr(spec.trigger, "jitter", None)
+            if nxt and jitter:
+                due += f"（随机延后至多 {jitter} 秒）"
             if scheduler.is_due(spec, last_ok, now):
                 due += "（已错过，启动时补跑）"
             for i, stage in enumerate(spec.stages):
