@@ -313,9 +313,12 @@ def mzj_columns(b: _Builder, today: dt.date) -> None:
     dibao = b.column(Column("dibao", "城乡低保", "/col/col1001/index.html", "mzj", "hanweb", "信息公开目录",
                             hanweb_id=1001, unit_id=4001))
     b.site.planted.dibao_list_url = dibao.list_path
-    ly, lm = months_back(today, 1)
+    # Each month's list is published early in the following month. The one due last month
+    # (data of the month before) is missing, so nothing at all was published last month.
+    ly, lm = months_back(today, 2)
     b.site.planted.missing_dibao_title = f"{ly}年{lm}月城乡低保发放情况"
-    issues = [i for i in monthly_issues(b, today, today.year - 4, 0, (5, 12)) if (i[0], i[1]) != (ly, lm)]
+    b.site.planted.dibao_silent_month = months_back(today, 1)
+    issues = [i for i in monthly_issues(b, today, today.year - 4, 1, (5, 12)) if (i[0], i[1]) != (ly, lm)]
     newest = max(issues, key=lambda i: i[2])
     for y, m, day in issues:
         leak = (y, m, day) == newest

@@ -41,7 +41,8 @@ class Planted:
 
     stale_list_url: str = ""  # weekly 工作动态 column, newest item 21+ days old
     stale_newest: dt.date | None = None
-    missing_dibao_title: str = ""  # last month's 城乡低保发放情况 (absent)
+    missing_dibao_title: str = ""  # the 城乡低保发放情况 due last month (absent)
+    dibao_silent_month: tuple[int, int] = (0, 0)  # (year, month) in which the 低保 column published nothing
     dibao_list_url: str = ""
     missing_annual_report_year: int = 0
     annual_report_list_url: str = ""
@@ -65,8 +66,12 @@ class DemoSite:
     hanweb: dict[int, HanwebColumn] = field(default_factory=dict)
     planted: Planted = field(default_factory=Planted)
 
-    def get(self, path: str) -> Page | None:
-        """The page at ``path`` ('/' and '/index.html' are the home page)."""
+    def get(self, path: str, query: dict[str, str] | None = None) -> Page | None:
+        """The page at ``path`` ('/' and '/index.html' are the home page); dataproxy.jsp also answers GET."""
+        from zwgk.demo.hanweb import DATAPROXY_PATHS, dataproxy_answer
+
+        if path in DATAPROXY_PATHS:
+            return dataproxy_answer(self, query or {})
         return self.pages.get(path)
 
     def post(self, path: str, query: dict[str, str], form: dict[str, str]) -> Page | None:

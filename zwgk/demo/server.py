@@ -80,8 +80,8 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
             self._send(page, head=False, conditional=False)
 
         def _answer(self, head: bool) -> None:
-            path = urlsplit(self.path).path
-            page = site.get(path)
+            parts = urlsplit(self.path)
+            page = site.get(parts.path, dict(parse_qsl(parts.query, keep_blank_values=True)))
             if page is None:
                 page = Page(body=_NOT_FOUND, status=404)
             self._send(page, head=head, conditional=True)
