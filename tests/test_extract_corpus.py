@@ -11,6 +11,7 @@ import pytest
 from crawler.extract.antibot import detect_block
 from crawler.extract.article import parse_article
 from crawler.extract.decode import decode_body
+from crawler.extract.links import extract_links
 from crawler.extract.lists import detect_cms, parse_list
 
 pytestmark = pytest.mark.corpus
@@ -155,6 +156,8 @@ def test_govcn_firstpublishedtime_and_stray_html_end(corpus_dir: Path) -> None:
     # the body after the stray </html> is still read
     assert "第十届全国人民代表大会常务委员会第二十八次会议" in art.text
     assert "页面生成时间" not in art.text
+    links = {link.url for link in extract_links(read(corpus_dir, GOVCN), GOVCN_URL)}
+    assert "https://www.gov.cn/gongbao/currentissue.htm" in links  # a link after the stray </html>
 
 
 def test_shanxi_trs_article_and_alt_trap(corpus_dir: Path) -> None:

@@ -21,20 +21,15 @@ ATTACHMENT_EXTS = frozenset({"pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "
 PUBDATE_METAS = ("pubdate", "publishdate", "firstpublishedtime", "article:published_time", "publishtime",
                  "dcterms.issued", "dc.date.issued")
 TITLE_METAS = ("articletitle", "og:title")
-# Main content containers, best first.
-BODY_XPATHS = (
-    "//*[@id='zoom']", "//*[@id='UCAP-CONTENT']", "//*[@id='detailContent']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-    "//*[contains(@class, 'TRS_UEDITOR')]", "//*[contains(@class, 'trs_editor')]",
-    "//*[contains(@class, 'article_content')]", "//*[contains(@class, 'article-body')]",
-    "//*[contains(@class, 'pages_content')]", "//*[@id='content']", "//*[contains(@class, 'article-content')]",
-    "//*[contains(@class, 'main-txt')]", "//*[@id='Zoom']", "//article",
+# Main content containers, best first: ("id", value) is an exact id, ("class", value) a class token,
+# ("class~", value) a substring of the class attribute, ("tag", value) an element name.
+BODY_MARKERS = (
+    ("id", "zoom"), ("id", "UCAP-CONTENT"), ("id", "detailContent"), ("class", "TRS_Editor"),
+    ("class~", "TRS_UEDITOR"), ("class~", "trs_editor"), ("class~", "article_content"), ("class~", "article-body"),
+    ("class~", "pages_content"), ("id", "content"), ("class~", "article-content"), ("class~", "main-txt"),
+    ("id", "Zoom"), ("tag", "article"),
 )
-ATTACHMENT_XPATH = (
-    "//*[contains(@class,'attach') or contains(@id,'attach') or contains(@class,'fujian') or "
-    "contains(@id,'fujian') or contains(@id,'file_ul') or contains(@class,'file-list') or "
-    "contains(@class,'files')]//a[@href]"
-)
+_ATTACH_MARKERS = ("attach", "fujian", "file_ul", "file-list", "files")
 _HANWEB_TITLE = re.compile(r"<!--<\$\[标题\]>begin-->(.*?)<!--<\$\[标题\]>end-->", re.S)
 _TITLE_SPLIT = re.compile(r"__|_|\s+[-|－—]\s+|\|")
 _EXT = re.compile(r"\.([A-Za-z0-9]{1,5})$")
@@ -87,12 +82,30 @@ def _title(doc: lxml.html.HtmlElement, text: str, metas: dict[str, str]) -> str 
     return None
 
 
-def _body(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    for xp in BODY_XPATHS:
-        found = doc.xpath(xp)
-        if found:
-            return found[0]
-    return _largest_block(doc)
+def _marker_rank(el: lxml.html.HtmlElement) -> int | None:
+    ident, cls = el.get("id"), el.get("class")
+    for rank, (kind, value) in enumerate(BODY_MARKERS):
+        if kind == "id" and ident == value or kind == "tag" and el.tag == value:
+            return rank
+        if cls and (kind == "class" and value in cls.split() or kind == "class~" and value in cls):
+            return rank
+    return None
+
+
+def _scan(doc: lxml.html.HtmlElement) -> tuple[lxml.html.HtmlElement | None, list[lxml.html.HtmlElement]]:
+    """One pass over the tree: the best body container, and the attachment-list containers."""
+    best, best_rank = None, len(BODY_MARKERS)
+    blocks = []
+    for el in doc.iter():
+        if not isinstance(el.tag, str) or (el.get("id") is None and el.get("class") is None and el.tag != "article"):
+            continue
+        rank = _marker_rank(el)
+        if rank is not None and rank < best_rank:
+            best, best_rank = el, rank
+        marker = f"{el.get('id', '')} {el.get('class', '')}"
+        if any(m in marker for m in _ATTACH_MARKERS):
+            blocks.append(el)
+    return best, blocks
 
 
 def _largest_block(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
@@ -141,7 +154,7 @@ def collect_attachments(anchors: list[lxml.html.HtmlElement], base: str) -> list
     return out
 
 
-def _pubdate(doc, body, metas, xxgk, url) -> tuple[dt.datetime | None, str | None]:
+def _pubdate(doc, metas, xxgk, url) -> tuple[dt.datetime | None, str | None]:
     for name in PUBDATE_METAS:
         value = parse_datetime(metas.get(name))
         if value is not None:
@@ -165,10 +178,13 @@ def parse_article(text: str, url: str) -> ArticleInfo:
     base = base_url(doc, url)
     metas = read_metas(doc)
     xxgk = parse_xxgk(doc)
-    body = _body(doc)
-    pubdate, source = _pubdate(doc, body, metas, xxgk, url)
+    body, blocks = _scan(doc)
+    if body is None:
+        body = _largest_block(doc)
+    pubdate, source = _pubdate(doc, metas, xxgk, url)
     anchors = list(body.iter("a")) if body is not None else []
-    anchors += doc.xpath(ATTACHMENT_XPATH)
+    for block in blocks:
+        anchors.extend(block.iter("a"))
     published = parse_date(xxgk.get("发布日期")) or (pubdate.date() if pubdate else None)
     return ArticleInfo(
         title=_title(doc, text, metas),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
@@ -23,9 +24,32 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     if not text.strip():
         text = "<html></html>"
     try:
-        return lxml.html.document_fromstring(text)
+        root = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError):
         return lxml.html.document_fromstring("<html></html>")
+    if root.getnext() is not None:
+        _adopt_trailing(root)
+    return root
+
+
+def _adopt_trailing(root: lxml.html.HtmlElement) -> None:
+    """Content after a stray ``</html>`` (gov.cn header include) ends up beside the root: move it into <body>."""
+    body = root.find("body")
+    if body is None:
+        body = lxml.html.Element("body")
+        root.append(body)
+    for sib in list(root.itersiblings()):
+        if sib.tag == "html":
+            for child in list(sib):
+                if child.tag == "body":
+                    body.extend(list(child))
+                elif child.tag == "head":
+                    head = root.find("head")
+                    (head if head is not None else body).extend(list(child))
+                else:
+                    body.append(child)
+        elif isinstance(sib.tag, str):
+            body.append(sib)
 
 
 def parse_fragment(text: str) -> lxml.html.HtmlElement:
@@ -79,9 +103,19 @@ def usable_href(href: str | None) -> bool:
 
 def absolute_url(base: str, href: str) -> str | None:
     """Resolve ``href`` against ``base``; http(s) only, fragment dropped, None otherwise."""
-    href = (href or "").strip().replace("\\", "/")
+    return _absolute_url(base, href or "")
+
+
+@lru_cache(maxsize=65536)
+def _absolute_url(base: str, href: str) -> str | None:
+    href = href.strip().replace("\\", "/")
     if not usable_href(href):
         return None
+    href = href.split("#", 1)[0]
+    if href.startswith(("http://", "https://")) and " " not in href and "/." not in href:
+        parts = href.split("/", 3)
+        if len(parts) >= 3 and parts[2]:
+            return href if len(parts) == 4 else href + "/"
     try:
         joined = urljoin(base, href)
         parts = urlsplit(joined)

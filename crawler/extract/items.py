@@ -35,12 +35,12 @@ def item_from_element(el: lxml.html.HtmlElement, base: str) -> ListedItem | None
     url = absolute_url(base, a.get("href", ""))
     if url is None:
         return None
-    anchor_text = clean_text(visible_text(a))
+    anchor_text = clean_text(a.text_content())
     title_attr = clean_text(a.get("title"))
     title = clean_title(title_attr if title_attr and "{{" not in title_attr else anchor_text)
     if not title or "{{" in title:
         return None
-    full = clean_text(visible_text(el))
+    full = clean_text(el.text_content() if el.find(".//script") is None else visible_text(el))
     rest = full.replace(anchor_text, " ", 1) if anchor_text else full
     day = parse_date(rest) or parse_date(full)
     if day is not None:

@@ -10,12 +10,26 @@ from .model import ListedItem, ListPage, NextRequest
 __all__ = ["ListPage", "ListedItem", "NextRequest", "detect_cms", "parse_list", "parse_hanweb_dataproxy",
            "parse_fujian_search", "ADAPTERS"]
 
-_FINGERPRINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("ucap", re.compile(r"var\s+listData\s*=\s*\{\s*articleList|UCAP-CONTENT|/doc/ucap/")),
-    ("trs_fujian", re.compile(r"""\$showStatic\(|var\s+pageChnlInfo\s*=|/fjdzapp/search|trt_ui_v2\.css""")),
-    ("gansu", re.compile(r"""createPageHTML\(\s*['"]page_div['"]|/common/search/[0-9a-f]{32}""")),
-    ("hanweb", re.compile(r"<datastore>|dataproxy\.jsp|大汉版通|www\.hanweb\.com|<totalrecord>")),
-    ("trs", re.compile(r"""createPageHTML\(|var\s+countPage\s*=|class=["']?TRS_(?:Editor|UEDITOR)|trs_paper_default""")),
+# (adapter, literal that must occur, confirming regex or None), tried in order.
+_FINGERPRINTS: tuple[tuple[str, str, re.Pattern[str] | None], ...] = (
+    ("ucap", "articleList", re.compile(r"var\s+listData\s*=\s*\{\s*articleList")),
+    ("ucap", "UCAP-CONTENT", None),
+    ("ucap", "/doc/ucap/", None),
+    ("trs_fujian", "$showStatic(", None),
+    ("trs_fujian", "pageChnlInfo", re.compile(r"var\s+pageChnlInfo\s*=")),
+    ("trs_fujian", "/fjdzapp/search", None),
+    ("trs_fujian", "trt_ui_v2.css", None),
+    ("gansu", "page_div", re.compile(r"""createPageHTML\(\s*['"]page_div['"]""")),
+    ("gansu", "/common/search/", re.compile(r"/common/search/[0-9a-f]{32}")),
+    ("hanweb", "<datastore>", None),
+    ("hanweb", "dataproxy.jsp", None),
+    ("hanweb", "大汉版通", None),
+    ("hanweb", "www.hanweb.com", None),
+    ("hanweb", "<totalrecord>", None),
+    ("trs", "createPageHTML(", None),
+    ("trs", "countPage", re.compile(r"var\s+countPage\s*=")),
+    ("trs", "TRS_", re.compile(r"""class=["']?TRS_(?:Editor|UEDITOR)""")),
+    ("trs", "trs_paper_default", None),
 )
 _URL_FINGERPRINTS = (
     ("gansu", re.compile(r"/common/search/[0-9a-f]{32}")),
@@ -38,8 +52,9 @@ def detect_cms(text: str, url: str) -> str:
     for name, pattern in _URL_FINGERPRINTS:
         if pattern.search(url or ""):
             return name
-    for name, pattern in _FINGERPRINTS:
-        if pattern.search(text or ""):
+    text = text or ""
+    for name, literal, pattern in _FINGERPRINTS:
+        if literal in text and (pattern is None or pattern.search(text)):
             return name
     return "generic"
 

@@ -23,6 +23,7 @@ LABELS = {
 _KEY_LABELS = {"索引号", "文号", "成文日期", "有效性"}
 _TAGS = ("li", "td", "th", "span", "p", "div", "dt", "dd", "label", "strong", "b", "em", "font", "tr")
 _COLONS = ":：﹕"
+_FIRST_CHARS = frozenset(label[0] for label in LABELS)
 
 
 def _label(text: str | None) -> tuple[str | None, str]:
@@ -65,7 +66,13 @@ def parse_xxgk(doc: lxml.html.HtmlElement) -> dict[str, str]:
     """Normalized label -> value; empty unless it looks like a 信息公开 table."""
     found: dict[str, str] = {}
     for el in doc.iter(*_TAGS):
-        key, value = _label(el.text)
+        text = el.text
+        if not text or len(text) > 200:
+            continue
+        head = text.lstrip()
+        if not head or head[0] not in _FIRST_CHARS:
+            continue
+        key, value = _label(text)
         if key is None or key in found:
             continue
         if not value:
