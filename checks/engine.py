@@ -60,7 +60,10 @@ def finding_key(rule: str, site: str | None, section: str | None, period: str | 
     return f"{rule}|{site or ''}|{section or ''}|{period or ''}"
 
 
-def bound_indicators(registry: Registry, section: SectionData) -> list[Indicator]:
+PAGE_KINDS = ("privacy", "metadata")  # need article pages; skipped section-wide when pages are not fetched
+
+
+def bound_indicators(registry: Registry, section: SectionData, *, pages: bool = True) -> list[Indicator]:
     """The section's own indicator plus every section-wide one that fits its category."""
     out: list[Indicator] = []
     own = registry.indicators.get(section.config.indicator)
@@ -71,6 +74,8 @@ def bound_indicators(registry: Registry, section: SectionData) -> list[Indicator
             continue
         if ind.categories and (section.config.category or "") not in ind.categories:
             continue
+        if not pages and ind.kind in PAGE_KINDS:
+            continue
         out.append(ind)
     return out
 
@@ -80,11 +85,14 @@ def site_indicators(registry: Registry) -> list[Indicator]:
 
 
 def _result(ind: Indicator, site: SiteData, section: SectionData | None, outcome: Outcome) -> FindingResult:
+    status = outcome.status
+    if status == "fail" and ind.severity == "info":
+        status = "warn"  # an info-level rule reports, it never fails a site
     section_id = outcome.section if outcome.section is not None else (section.config.id if section else None)
     department = outcome.department or (section.config.department if section else site.config.department)
     return FindingResult(
         rule=ind.id, kind=ind.kind, site=site.config.id, section=section_id, department=department,
-        status=outcome.status, period=outcome.period, due=outcome.due, message=outcome.message,
+        status=status, period=outcome.period, due=outcome.due, message=outcome.message,
         evidence=outcome.evidence, uncertain=outcome.uncertain, severity=ind.severity,
         details=outcome.details, name=ind.name,
     )
@@ -138,7 +146,8 @@ def evaluate(
             if section_id and section.config.id != section_id:
                 continue
             ctx = Context(as_of, calendar, config, registry, cutoff, site)
-            for ind in bound_indicators(registry, section):
+            pages = config is None or config.crawl.fetch_articles
+            for ind in bound_indicators(registry, section, pages=pages):
                 own = ind.id == section.config.indicator
                 results.extend(evaluate_section(ind, site, section, ctx, bound=own))
         if section_id:

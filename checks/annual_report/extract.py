@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 
 TABLE_MARK = "\ue000TABLE{}\ue000"
@@ -199,12 +200,12 @@ def extract_docx(data: bytes) -> Document:
                 lines.append(text)
         elif tag == "tbl":
             table = Table(child, document)
-            seen: dict[int, Cell] = {}
+            seen: dict[object, Cell] = {}  # keyed by the <w:tc> element (merged cells share it)
             rows: list[list[Cell | None]] = []
             for row in table.rows:
                 line: list[Cell | None] = []
                 for cell in row.cells:
-                    key = id(cell._tc)
+                    key = cell._tc
                     if key not in seen:
                         seen[key] = Cell(_clean(cell.text))
                     line.append(seen[key])
@@ -268,17 +269,36 @@ def extract_text_document(text: str) -> Document:
 
 
 def sniff_kind(data: bytes, url: str = "", content_type: str | None = None) -> str:
-    """html | pdf | docx | text from magic bytes first, then the content type and URL."""
+    """html | pdf | docx | text | other, from magic bytes first, then the content type and URL."""
     head = data[:8]
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "docx"
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except zipfile.BadZipFile:
+            return "other"
+        return "docx" if any(n.startswith("word/") for n in names) else "other"
+    if head.startswith(b"\xd0\xcf\x11\xe0") or head.startswith(b"{\\rtf"):
+        return "other"  # .doc / .wps / RTF: text only, through the crawler's attachment reader
     ct = (content_type or "").lower()
     path = url.lower().split("?")[0]
     if "html" in ct or path.endswith((".htm", ".html", ".shtml", ".jhtml", "/")) or b"<" in data[:2000]:
         return "html"
     return "text"
+
+
+def _other(data: bytes, url: str) -> Document:
+    """Formats read as plain text by ``crawler.extract.attachments.extract_text`` (tables from lines)."""
+    try:
+        from crawler.extract.attachments import AttachmentError, extract_text
+    except ImportError:  # pragma: no cover - the crawler package is part of the project
+        raise UnreadableReport("不支持的文件格式") from None
+    ext = url.lower().split("?")[0].rsplit(".", 1)[-1] if "." in url else ""
+    try:
+        return extract_text_document(extract_text(data, ext))
+    except AttachmentError as exc:
+        raise UnreadableReport(exc.reason) from None
 
 
 def extract(data: bytes, *, url: str = "", content_type: str | None = None) -> Document:
@@ -290,4 +310,6 @@ def extract(data: bytes, *, url: str = "", content_type: str | None = None) -> D
         return extract_docx(data)
     if kind == "html":
         return extract_html(data)
+    if kind == "other":
+        return _other(data, url)
     return extract_text_document(data.decode("utf-8", "replace"))
