@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run-id", type=int, default=None, help="由调度进程预先创建的 CrawlRun id")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Scrapy installs the root log handler itself (at --log-level); no basicConfig here.
     try:
         config = load_config(args.config)
         config.site(args.site)

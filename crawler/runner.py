@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -78,22 +79,26 @@ def _crawl_one(config: Config, db: Database, site_id: str, limit: float) -> Craw
         "--run-id", str(run_id),
     ]
     started = time.monotonic()
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_child_env(),
-        start_new_session=True,  # its own process group, so a kill takes its children too
-    )
-    timed_out = False
-    try:
-        _out, err = proc.communicate(timeout=limit)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc)
-        _out, err = proc.communicate()
-    elapsed = time.monotonic() - started
-    stderr_tail = (err or b"").decode("utf-8", "replace")[-2000:]
+    # The child's log goes to a temporary file (a pipe would fill up or grow without bound).
+    with tempfile.TemporaryFile() as log_file:
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            env=_child_env(),
+            start_new_session=True,  # its own process group, so a kill takes its children too
+        )
+        timed_out = False
+        try:
+            proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+            proc.wait()
+        elapsed = time.monotonic() - started
+        log_file.seek(0, os.SEEK_END)
+        log_file.seek(max(0, log_file.tell() - 4000))
+        stderr_tail = log_file.read().decode("utf-8", "replace")
     if timed_out:
         reason = f"抓取超时（超过 {limit:g} 秒），已终止子进程"
         _mark_unfinished(db, run_id, site_id, config, "timeout", reason)

@@ -24,8 +24,9 @@ def scrapy_settings(config: Config, site: SiteConfig, *, log_level: str = "WARNI
         "CONCURRENT_REQUESTS": max(8, crawl.concurrency_per_host * 2),
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_host,
         "CONCURRENT_ITEMS": 10,
+        # Its cache misses on bound methods: it re-parsed the callback's source for every response.
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
         "DOWNLOAD_DELAY": crawl.delay_seconds,
-        "RANDOMIZE_DOWNLOAD_DELAY": crawl.delay_seconds > 0,
         "DOWNLOAD_TIMEOUT": crawl.download_timeout,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "AUTOTHROTTLE_START_DELAY": crawl.delay_seconds,
