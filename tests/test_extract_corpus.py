@@ -275,3 +275,9 @@ def test_nfra_penalty_table_merged_cells(corpus_dir: Path) -> None:
         assert {k: got[k] for k in keys} == {k: want[k] for k in keys}
     # the merged 决定书文号 cell belongs to both records
     assert records[0]["行政处罚决定书文号"] == records[1]["行政处罚决定书文号"] == "浙金罚决字〔2024〕52号"
+
+
+def test_double_encoded_waf_page_is_repaired(corpus_dir: Path) -> None:
+    text, _ = decode_body((corpus_dir / "antibot/yunnan_360panyun_waf_challenge.html").read_bytes(), None)
+    assert "<title>请稍候... | 磐云</title>" in text
+    assert detect_block(200, {}, text) is not None

@@ -78,3 +78,11 @@ def test_jiasule_and_generic_walls() -> None:
     assert detect_block(200, {}, "<html><body>请输入验证码<form><input name=code></form></body></html>")
     assert detect_block(403, {}, "<html>403</html>") is None  # a plain 403 is an http_error, not a bot wall
     assert detect_block(404, {}, "<html>not found</html>") is None
+
+
+def test_mojibake_repair_only_touches_double_encoded_text() -> None:
+    from crawler.extract.decode import repair_mojibake
+
+    assert repair_mojibake("正在检查浏览器".encode().decode("latin-1")) == "正在检查浏览器"
+    assert repair_mojibake("café, résumé, naïve") == "café, résumé, naïve"
+    assert repair_mojibake("政务公开 Ã©") == "政务公开 Ã©"  # already Chinese: left alone

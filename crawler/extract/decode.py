@@ -47,11 +47,27 @@ def _looks_chinese(text: str) -> bool:
     return not _CONTROL.search(text) and bool(_CJK.search(text))
 
 
+_MOJIBAKE = re.compile(r"[\u00c0-\u00ef][\u0080-\u00bf]{1,2}")
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo UTF-8 that was read as Latin-1 and saved again (``è¯·ç¨å`` → ``请稍候``); else unchanged."""
+    if _CJK.search(text) or len(_MOJIBAKE.findall(text)) < 3:
+        return text
+    try:
+        fixed = text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return fixed if _CJK.search(fixed) else text
+
+
 def decode_body(body: bytes, content_type: str | None) -> tuple[str, str]:
     """Text and encoding name: HTTP header charset, then <meta charset>/http-equiv, then detection
-    (charset-normalizer). GBK/GB2312 are decoded as GB18030 (superset). Never raises."""
+    (charset-normalizer). GBK/GB2312 are decoded as GB18030 (superset). Double-encoded UTF-8
+    (mojibake) is repaired. Never raises."""
     try:
-        return _decode(body or b"", content_type)
+        text, encoding = _decode(body or b"", content_type)
+        return repair_mojibake(text), encoding
     except Exception:  # noqa: BLE001 - the contract is "never raises"
         return (body or b"").decode("utf-8", "replace"), "utf-8"
 
