@@ -64,93 +64,124 @@ class ReportSpec:
         return self.t3[key][T3_COLUMNS.index(column)]
 
 
-# --------------------------------------------------------------------------- HTML
+# --------------------------------------------------------------------------- table specs
+# A table is rows of cells (text, rowspan, colspan), as in HTML; HTML and DOCX render the same spec.
+
+Spec = list[list[tuple[object, int, int]]]
 
 
-def _td(text: object, rowspan: int = 1, colspan: int = 1) -> str:
-    attrs = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (
-        f' colspan="{colspan}"' if colspan > 1 else ""
-    )
-    return f"<td{attrs}>{html.escape(str(text))}</td>"
+def c(text: object, rowspan: int = 1, colspan: int = 1) -> tuple[object, int, int]:
+    return (text, rowspan, colspan)
 
 
-def _html_t2() -> str:
-    rows = [
-        _td("第二十条第（一）项", colspan=4),
-        _td("信息内容") + _td("本年制发件数") + _td("本年废止件数") + _td("现行有效件数"),
-        _td("规章") + _td(0) + _td(0) + _td(0),
-        _td("行政规范性文件") + _td(2) + _td(1) + _td(15),
-        _td("第二十条第（五）项", colspan=4),
-        _td("信息内容") + _td("本年处理决定数量", colspan=3),
-        _td("行政许可") + _td(120, colspan=3),
-        _td("第二十条第（六）项", colspan=4),
-        _td("信息内容") + _td("本年处理决定数量", colspan=3),
-        _td("行政处罚") + _td(35, colspan=3),
-        _td("行政强制") + _td(2, colspan=3),
-        _td("第二十条第（八）项", colspan=4),
-        _td("信息内容") + _td("本年收费金额（单位：万元）", colspan=3),
-        _td("行政事业性收费") + _td(0, colspan=3),
+def t2_spec() -> Spec:
+    return [
+        [c("第二十条第（一）项", 1, 4)],
+        [c("信息内容"), c("本年制发件数"), c("本年废止件数"), c("现行有效件数")],
+        [c("规章"), c(0), c(0), c(0)],
+        [c("行政规范性文件"), c(2), c(1), c(15)],
+        [c("第二十条第（五）项", 1, 4)],
+        [c("信息内容"), c("本年处理决定数量", 1, 3)],
+        [c("行政许可"), c(120, 1, 3)],
+        [c("第二十条第（六）项", 1, 4)],
+        [c("信息内容"), c("本年处理决定数量", 1, 3)],
+        [c("行政处罚"), c(35, 1, 3)],
+        [c("行政强制"), c(2, 1, 3)],
+        [c("第二十条第（八）项", 1, 4)],
+        [c("信息内容"), c("本年收费金额（单位：万元）", 1, 3)],
+        [c("行政事业性收费"), c(0, 1, 3)],
     ]
-    return '<table border="1">' + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>"
 
 
-def _values(spec: ReportSpec, key: str) -> str:
-    return "".join(_td(spec.cell(key, c)) for c in spec.columns)
+def t3_spec(spec: ReportSpec) -> Spec:
+    def values(key: str) -> list:
+        return [c(spec.cell(key, col)) for col in spec.columns]
 
-
-def _html_t3(spec: ReportSpec) -> str:
-    leaf = [c for c in spec.columns if c not in ("自然人", "总计")]
-    rows = [
-        _td("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3, colspan=3)
-        + _td("申请人情况", colspan=7),
-        _td(spec.columns[0], rowspan=2) + _td("法人或其他组织", colspan=5) + _td(spec.columns[-1], rowspan=2),
-        "".join(_td(c) for c in leaf),
-        _td("一、本年新收政府信息公开申请数量", colspan=3) + _values(spec, "一"),
-        _td("二、上年结转政府信息公开申请数量", colspan=3) + _values(spec, "二"),
+    leaf = [col for col in spec.columns if col not in ("自然人", "总计")]
+    rows: Spec = [
+        [
+            c("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", 3, 3),
+            c("申请人情况", 1, 7),
+        ],
+        [c(spec.columns[0], 2, 1), c("法人或其他组织", 1, 5), c(spec.columns[-1], 2, 1)],
+        [c(name) for name in leaf],
+        [c("一、本年新收政府信息公开申请数量", 1, 3), *values("一")],
+        [c("二、上年结转政府信息公开申请数量", 1, 3), *values("二")],
     ]
     groups: dict[str, list] = {}
     for row in T3_ROWS:
         if row.key.startswith("三."):
             groups.setdefault(row.key.split(".")[1], []).append(row)
     names = {"三": "（三）不予公开", "四": "（四）无法提供", "五": "（五）不予处理", "六": "（六）其他处理"}
+    full = {
+        "一": "（一）予以公开",
+        "二": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "七": "（七）总计",
+    }
     first = True
     for sub, members in groups.items():
         for i, row in enumerate(members):
-            cells = _td("三、本年度办理结果", rowspan=22) if first else ""
+            cells = [c("三、本年度办理结果", 22, 1)] if first else []
             first = False
-            leaf_label = row.label.split("）", 1)[1] if "）" in row.label else row.label
             if sub in names:
                 if i == 0:
-                    cells += _td(names[sub], rowspan=len(members))
-                cells += _td(leaf_label)
+                    cells.append(c(names[sub], len(members), 1))
+                cells.append(c(row.label.split("）", 1)[1]))
             else:
-                full = {
-                    "一": "（一）予以公开",
-                    "二": "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-                    "七": "（七）总计",
-                }[sub]
-                cells += _td(full, colspan=2)
-            rows.append(cells + _values(spec, row.key))
-    rows.append(_td("四、结转下年度继续办理", colspan=3) + _values(spec, "四"))
-    return '<table border="1">' + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>"
+                cells.append(c(full[sub], 1, 2))
+            rows.append(cells + values(row.key))
+    rows.append([c("四、结转下年度继续办理", 1, 3), *values("四")])
+    return rows
 
 
-def _html_t4(spec: ReportSpec) -> str:
+def t4_spec(spec: ReportSpec) -> Spec:
     names = ["结果维持", "结果纠正", "其他结果", "尚未审结"]
-    rows = [
-        _td("行政复议", colspan=5) + _td("行政诉讼", colspan=10),
-        "".join(_td(n, rowspan=2) for n in names)
-        + _td("总计", rowspan=2)
-        + _td("未经复议直接起诉", colspan=5)
-        + _td("复议后起诉", colspan=5),
-        "".join(_td(n) for n in [*names, "总计"] * 2),
-        "".join(_td(v) for v in spec.t4),
+    return [
+        [c("行政复议", 1, 5), c("行政诉讼", 1, 10)],
+        [*(c(n, 2, 1) for n in names), c("总计", 2, 1), c("未经复议直接起诉", 1, 5), c("复议后起诉", 1, 5)],
+        [c(n) for n in [*names, "总计"] * 2],
+        [c(v) for v in spec.t4],
     ]
-    return '<table border="1">' + "".join(f"<tr>{r}</tr>" for r in rows) + "</table>"
+
+
+def place(spec: Spec) -> tuple[int, int, list[tuple[int, int, int, int, str]]]:
+    """Grid positions of a spec: (rows, cols, [(row, col, rowspan, colspan, text)])."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r, row in enumerate(spec):
+        col = 0
+        for text, rs, cs in row:
+            while (r, col) in taken:
+                col += 1
+            out.append((r, col, rs, cs, str(text)))
+            taken.update((r + i, col + j) for i in range(rs) for j in range(cs))
+            col += cs
+    return len(spec), max(cc + cs for _r, cc, _rs, cs, _t in out), out
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def _html_table(spec: Spec) -> str:
+    def td(text: object, rowspan: int, colspan: int) -> str:
+        attrs = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + (
+            f' colspan="{colspan}"' if colspan > 1 else ""
+        )
+        return f"<td{attrs}>{html.escape(str(text))}</td>"
+
+    return (
+        '<table border="1">'
+        + "".join("<tr>" + "".join(td(*cell) for cell in row) + "</tr>" for row in spec)
+        + "</table>"
+    )
 
 
 def build_html(spec: ReportSpec) -> bytes:
-    tables = {"二": ("表二", _html_t2()), "三": ("表三", _html_t3(spec)), "四": ("表四", _html_t4(spec))}
+    tables = {
+        "二": ("表二", _html_table(t2_spec())),
+        "三": ("表三", _html_table(t3_spec(spec))),
+        "四": ("表四", _html_table(t4_spec(spec))),
+    }
     body = [f"<h1>{html.escape(spec.title)}</h1>"]
     if spec.pubdate:
         body.append(f'<div class="info">发布日期：{spec.pubdate[:10]}</div>')
@@ -230,4 +261,33 @@ def build_pdf(spec: ReportSpec) -> bytes:
             line(list(zip(xs4, [str(v) for v in spec.t4], strict=True)))
     c.showPage()
     c.save()
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- DOCX
+
+
+def build_docx(spec: ReportSpec) -> bytes:
+    """The same report as a Word file; merged cells made with python-docx ``merge``."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph(spec.title)
+    tables = {"二": ("表二", t2_spec()), "三": ("表三", t3_spec(spec)), "四": ("表四", t4_spec(spec))}
+    for num, (heading, text) in PART_TEXT.items():
+        if num in spec.omit_parts:
+            continue
+        document.add_paragraph(heading)
+        if text:
+            document.add_paragraph(text)
+        if num in tables and tables[num][0] not in spec.omit_tables:
+            n_rows, n_cols, cells = place(tables[num][1])
+            table = document.add_table(rows=n_rows, cols=n_cols)
+            for r, col, rs, cs, text_ in cells:
+                cell = table.cell(r, col)
+                if rs > 1 or cs > 1:
+                    cell = cell.merge(table.cell(r + rs - 1, col + cs - 1))
+                cell.text = text_
+    buffer = io.BytesIO()
+    document.save(buffer)
     return buffer.getvalue()

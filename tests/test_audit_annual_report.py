@@ -9,12 +9,27 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from audit_reportgen import ReportSpec, build_html, build_pdf, t3_values
+from audit_reportgen import ReportSpec, build_docx, build_html, build_pdf, t3_values
 
 from checks.annual_report import parse_bytes, verify_document
 from checks.annual_report.result import findings, outcome
 
-BUILDERS = {"html": build_html, "pdf": build_pdf}
+_CACHE: dict[str, bytes] = {}
+
+
+def _cached(builder):
+    """Build each distinct report once per session (DOCX and PDF building dominate the runtime)."""
+
+    def build(spec: ReportSpec) -> bytes:
+        key = f"{builder.__name__}:{spec!r}"
+        if key not in _CACHE:
+            _CACHE[key] = builder(spec)
+        return _CACHE[key]
+
+    return build
+
+
+BUILDERS = {"html": build_html, "pdf": _cached(build_pdf), "docx": _cached(build_docx)}
 
 
 def problems(data: bytes, **kwargs) -> set[tuple]:
@@ -143,3 +158,14 @@ def test_findings_shape_and_outcome() -> None:
     assert folded.status == "fail" and "另有 1 处问题" in folded.message
     assert len(folded.details["problems"]) == 2
     assert dataclasses.is_dataclass(first)
+
+
+def test_docx_report_with_merged_cells() -> None:
+    """Word reports: merged cells (python-docx) read like HTML rowspan/colspan."""
+    assert problems(build_docx(ReportSpec()), published=dt.date(2026, 1, 20)) == set()
+    spec = wrong_sum_spec()
+    got = {
+        (p.check, p.row, p.column)
+        for p in verify_document(build_docx(spec), published=dt.date(2026, 1, 20)).problems
+    }
+    assert got == {("R3", "一、本年新收政府信息公开申请数量", "总计"), ("R1", None, "总计")}
