@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -98,11 +99,12 @@ def test_pingtan_fujian_list(corpus_dir: Path) -> None:
     assert page.page_count == 8
     assert page.pagination_method == "fjdzapp_search"
     assert [r.page_index for r in page.next_requests] == [5, 6, 7]
-    assert all(r.method == "POST" and r.url == "https://www.pingtan.gov.cn/fjdzapp/search"
-               for r in page.next_requests)
-    assert "channelid=200210" in page.next_requests[0].body
-    assert "classsql=chnlid%3D1780" in page.next_requests[0].body
-    assert "page=6" in page.next_requests[0].body
+    first = page.next_requests[0]
+    assert first.method == "GET" and first.url.startswith("https://www.pingtan.gov.cn/fjdzapp/search?")
+    query = parse_qs(urlsplit(first.url).query)
+    assert query["channelid"] == ["200210"] and query["classsql"] == ["chnlid=1780"]
+    assert query["page"] == ["6"] and query["prepage"] == ["15"]
+    assert query["sortfield"] == ["-docorderpri,-docreltime"]
 
 
 def test_gansu_list_items_inside_comment(corpus_dir: Path) -> None:

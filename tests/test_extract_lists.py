@@ -38,6 +38,7 @@ def test_hanweb_datastore_records_and_dataproxy_groups() -> None:
     reqs = page.next_requests
     assert [parse_qs(urlsplit(r.url).query)["startrecord"][0] for r in reqs] == ["4", "49", "94"]
     assert [parse_qs(urlsplit(r.url).query)["endrecord"][0] for r in reqs] == ["48", "93", "138"]
+    assert [r.page_index for r in reqs] == [1, 4, 7]  # always after the column page (index 0)
     assert all(r.method == "POST" for r in reqs)
     assert reqs[0].url.startswith("http://www.example.gov.cn/module/web/jpage/dataproxy.jsp?")
     form = parse_qs(reqs[0].body)
@@ -108,19 +109,25 @@ def test_generic_list_next_link_and_friend_links_excluded() -> None:
     assert [r.url for r in page.next_requests] == ["http://xian.example.gov.cn/zwgk/gzdt/list_2.htm"]
 
 
-def test_fujian_search_api_answer() -> None:
+def test_fujian_search_api_answer_and_following_page() -> None:
     answer = {"page": 6, "pageCount": 8, "total": 107, "docs": [
         {"doctitle": "区公安局2021年第一季度易制毒化学品抽查情况", "chnldocurl":
          "https://www.pingtan.gov.cn/zwgk/ghxx/gzjzqk/202104/t20210416_25620.htm", "docreltime": "2021-04-15 10:00:00"},
         {"doctitle": "<em>平潭</em>2020年第四季度抽查情况", "chnldocurl": "./202012/t20201230_1.htm",
          "docreltime": 1609286400000},
     ]}
-    page = parse_fujian_search(json.dumps(answer, ensure_ascii=False), "https://www.pingtan.gov.cn/fjdzapp/search")
-    assert page.declared_total == 107
+    url = "https://www.pingtan.gov.cn/fjdzapp/search?channelid=200210&classsql=chnlid%3D1780&page=6&prepage=15"
+    page = parse_fujian_search(json.dumps(answer, ensure_ascii=False), url)
+    assert page.declared_total == 107 and page.page_count == 8
     assert page.items[0].date == dt.date(2021, 4, 15)
     assert page.items[1].title == "平潭2020年第四季度抽查情况"
     assert page.items[1].url == "https://www.pingtan.gov.cn/fjdzapp/202012/t20201230_1.htm"
     assert page.items[1].date == dt.date(2020, 12, 30)  # epoch ms read in Asia/Shanghai
+    assert [r.page_index for r in page.next_requests] == [6]
+    assert parse_qs(urlsplit(page.next_requests[0].url).query)["page"] == ["7"]
+    assert parse_list(json.dumps(answer), url).adapter == "trs_fujian"  # routed by URL + JSON body
+    last = parse_fujian_search(json.dumps(answer), url.replace("page=6", "page=8"))
+    assert last.next_requests == []
 
 
 def test_gansu_search_fragment() -> None:
@@ -136,6 +143,10 @@ def test_gansu_search_fragment() -> None:
         ("https://fzgg.gansu.gov.cn/fzgg/c106110/202511/174300001.shtml", dt.date(2025, 11, 20)),
         ("https://fzgg.gansu.gov.cn/fzgg/c106110/202511/174300000.shtml", dt.date(2025, 11, 18)),
     ]
+    # a short page is the last one; a full page proposes the next
+    assert page.next_requests == []
+    full = parse_list(fragment, url.replace("_pageSize=20", "_pageSize=2"))
+    assert [(r.page_index, parse_qs(urlsplit(r.url).query)["page"]) for r in full.next_requests] == [(2, ["3"])]
 
 
 def test_empty_and_garbage_input_do_not_raise() -> None:

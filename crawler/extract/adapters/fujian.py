@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import math
 import re
-from urllib.parse import urlencode, urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from ..dates import parse_date
@@ -23,8 +23,7 @@ _CLASSSQL = re.compile(r"""classsql\s*:\s*(?:""\s*\|\|\s*)?["']([^"']+)["']""")
 _SORTFIELD = re.compile(r"""sortfield\s*:\s*["']([^"']+)["']""")
 _API = re.compile(r"""listApi\s*:\s*\{\s*url\s*:\s*["']([^"']+)["']""")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
-                "X-Requested-With": "XMLHttpRequest"}
+AJAX_HEADERS = {"X-Requested-With": "XMLHttpRequest"}
 
 
 def _int(pattern: re.Pattern[str], text: str) -> int | None:
@@ -49,11 +48,12 @@ def parse(text: str, url: str) -> ListPage:
         api_url = urljoin(url, api.group(1) if api else "/fjdzapp/search")
         sort = _SORTFIELD.search(text)
         for page in range(first_dynamic, pages + 1):
-            body = urlencode({"channelid": search_id.group(1), "sortfield": sort.group(1) if sort else
+            query = urlencode({"channelid": search_id.group(1), "sortfield": sort.group(1) if sort else
                               "-docorderpri,-docreltime", "classsql": classsql.group(1),
                               "classcol": "publishyear", "classnum": "100", "classsort": "0",
                               "cache": "true", "page": page, "prepage": prepage})
-            requests.append(NextRequest(url=api_url, method="POST", body=body, headers=dict(FORM_HEADERS),
+            # GET with the form as query: the answer's URL then says which page it is (see parse_search)
+            requests.append(NextRequest(url=f"{api_url}?{query}", headers=dict(AJAX_HEADERS),
                                         page_index=page - 1))
     return ListPage(adapter="trs_fujian", items=items, declared_total=total, page_count=pages,
                     next_requests=requests, pagination_method="fjdzapp_search" if requests else None,
@@ -102,10 +102,24 @@ def parse_search(text: str, url: str) -> ListPage:
         seen.add(link)
         day = _reltime(doc.get("docreltime"))
         items.append(ListedItem(title=title, url=link, date=day, date_source="list" if day else "none"))
-    total = None
+    total = pages = None
     if isinstance(data, dict):
         for key in ("total", "recordCount", "totalCount", "count"):
             if str(data.get(key, "")).isdigit():
                 total = int(data[key])
                 break
-    return ListPage("trs_fujian", items, total, None, [], None)
+        if str(data.get("pageCount", "")).isdigit():
+            pages = int(data["pageCount"])
+    query = dict(parse_qsl(urlsplit(url).query))
+    page = int(query["page"]) if query.get("page", "").isdigit() else None
+    prepage = int(query["prepage"]) if query.get("prepage", "").isdigit() else None
+    if pages is None and total is not None and prepage:
+        pages = math.ceil(total / prepage)
+    requests: list[NextRequest] = []
+    more = page < pages if pages is not None and page else bool(prepage and len(items) >= prepage)
+    if items and page and more:
+        query["page"] = str(page + 1)
+        next_url = urlunsplit(urlsplit(url)._replace(query=urlencode(query)))
+        requests.append(NextRequest(url=next_url, headers=dict(AJAX_HEADERS), page_index=page))
+    return ListPage("trs_fujian", items, total, pages, requests, "fjdzapp_search" if requests else None,
+                    per_page=prepage)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode, urljoin
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..html import parse_fragment, parse_html
 from ..items import best_block, items_from_elements
@@ -16,6 +16,18 @@ _CREATE_PAGE6 = re.compile(
 )
 _CHANNEL = re.compile(r"""<meta\s+name=["']channelId["']\s+content=["']([0-9a-f]{32})["']""", re.I)
 _PAGE_SIZE = re.compile(r"""id=["']pageSize["'][^>]*value=["'](\d+)""", re.I)
+
+
+def _following_search_page(url: str, found: int) -> list[NextRequest]:
+    """The next /common/search page while the current one is full (the fragment declares no total)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    page = int(query["page"]) if query.get("page", "").isdigit() else 1
+    size = int(query["_pageSize"]) if query.get("_pageSize", "").isdigit() else found
+    if found < size:
+        return []
+    query["page"] = str(page + 1)
+    return [NextRequest(url=urlunsplit(parts._replace(query=urlencode(query))), page_index=page)]
 
 
 def parse(text: str, url: str) -> ListPage:
@@ -41,6 +53,8 @@ def parse(text: str, url: str) -> ListPage:
             query = urlencode({"_pageSize": size, "_template": "index", "_isJson": "false", "page": n})
             requests.append(NextRequest(url=urljoin(url, f"/common/search/{channel.group(1)}?{query}"),
                                         page_index=n - 1))
+    if not requests and items and "/common/search/" in url:
+        requests = _following_search_page(url, len(items))
     return ListPage(adapter="gansu", items=items, declared_total=total, page_count=pages,
                     next_requests=requests, pagination_method="gansu_search" if requests else None,
                     per_page=size)

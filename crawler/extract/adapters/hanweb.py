@@ -63,7 +63,7 @@ def group_requests(proxy_url: str, body: str, start: int, total: int | None, per
         end = start + size - 1
         query = urlencode({"startrecord": start, "endrecord": end, "perpage": perpage})
         out.append(NextRequest(url=f"{base}?{query}", method="POST", body=body, headers=dict(FORM_HEADERS),
-                               page_index=(start - 1) // perpage))
+                               page_index=math.ceil((start - 1) / perpage)))
         start = end + 1
     return out
 
