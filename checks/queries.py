@@ -59,16 +59,15 @@ def latest_section_crawl(session: Session, site_id: str, section_id: str, cutoff
 
 
 def list_evidence(session: Session, site_id: str, section_id: str, cutoff: dt.datetime) -> list[dict]:
-    """The newest first list page captured before the cutoff (with its WARC pointer)."""
-    stmt = (
-        select(ListSnapshot)
-        .where(ListSnapshot.site_id == site_id, ListSnapshot.section_id == section_id,
-               ListSnapshot.captured_at < cutoff)
-        .order_by(ListSnapshot.captured_at.desc(), ListSnapshot.page_no, ListSnapshot.id.desc())
-        .limit(1)
-    )
-    row = session.scalar(stmt)
-    return [evidence(row.url, row.captured_at, row)] if row else []
+    """The first list page of the newest crawl captured before the cutoff (with its WARC pointer)."""
+    base = select(ListSnapshot).where(ListSnapshot.site_id == site_id, ListSnapshot.section_id == section_id,
+                                      ListSnapshot.captured_at < cutoff)
+    newest = session.scalar(base.order_by(ListSnapshot.captured_at.desc(), ListSnapshot.id.desc()).limit(1))
+    if newest is None:
+        return []
+    row = session.scalar(base.where(ListSnapshot.run_id == newest.run_id)
+                         .order_by(ListSnapshot.page_no, ListSnapshot.id).limit(1)) or newest
+    return [evidence(row.url, row.captured_at, row)]
 
 
 def _page_links(session: Session, urls: list[str]) -> dict[str, set[str]]:

@@ -131,3 +131,24 @@ def test_list_evidence_carries_warc_pointer(tmp_path: Path) -> None:
     assert r.status == "fail"  # an empty list that was read is a blank section
     assert r.evidence[0]["warc_file"] == "portal/2026.warc.gz" and r.evidence[0]["captured_at"]
     store.close()
+
+
+def test_list_evidence_is_the_first_page_of_the_newest_crawl(tmp_path: Path) -> None:
+    from checks_builders import local
+
+    from checks.queries import list_evidence
+    from store.models import ListSnapshot
+
+    config = make_config(tmp_path, [{"id": "gzdt", "indicator": "shanting.01"}])
+    store = Store(config)
+    store.crawl("gzdt", D(2026, 11, 20))
+    with store.db.session() as s:
+        run_id = s.scalar(select(ListSnapshot.run_id))
+        s.add(ListSnapshot(run_id=run_id, site_id="portal", section_id="gzdt", page_no=1, outcome="ok",
+                           url="http://127.0.0.1:8765/gzdt/index_1.html", captured_at=local(D(2026, 11, 20), 7)))
+    store.crawl("gzdt", D(2026, 11, 25))  # after the cutoff below: invisible
+    with store.db.session() as s:
+        [ev] = list_evidence(s, "portal", "gzdt", local(D(2026, 11, 21), 0))
+    assert ev["url"] == "http://127.0.0.1:8765/gzdt/index.html"
+    assert ev["captured_at"] == local(D(2026, 11, 20), 6).isoformat()
+    store.close()
