@@ -3,62 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 
 from store.db import Database
 from store.models import JobRun, utcnow
-
-SITE_FILES = Path(__file__).resolve().parent / "files" / "scheduler_site"
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, directory=str(SITE_FILES), **kwargs)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
+from zwgk.demo.server import serve
+from zwgk.demo.site import build_site
 
 
 @contextmanager
 def local_site() -> Iterator[tuple[str, str, str]]:
-    """Serve a small site on 127.0.0.1: (base_url, list_url, indicator).
+    """Serve the bundled demo district on 127.0.0.1: (base_url, list_url, indicator).
 
-    The bundled demo district is used when ``zwgk.demo.server`` exists (its stale
-    weekly 工作动态 column); until then a tiny static site with one generic list.
+    The section is the demo's weekly 工作动态 column (planted stale).
     """
+    site = build_site(dt.datetime.now(ZoneInfo("Asia/Shanghai")).date())
+    server = serve(site, host="127.0.0.1", port=0)
     try:
-        from zwgk.demo.server import serve
-
-        from zwgk.demo.site import build_site
-    except ImportError:
-        serve = None
-    if serve is not None:
-        site = build_site(dt.date.today())
-        server = serve(site, host="127.0.0.1", port=0)
-        try:
-            base = server.url.rstrip("/") + "/"
-            path = urlsplit(site.planted.stale_list_url).path or "/"
-            yield base, base + path.lstrip("/"), "shanting.03"
-        finally:
-            server.stop()
-        return
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-        yield base, base + "gzdt/index.html", "shanting.03"
+        base = server.url.rstrip("/") + "/"
+        path = urlsplit(site.planted.stale_list_url).path or "/"
+        yield base, base + path.lstrip("/"), "shanting.03"
     finally:
-        httpd.shutdown()
-        httpd.server_close()
+        server.stop()
 
 
 def write_settings(tmp_path: Path, base_url: str, list_url: str, indicator: str) -> Path:

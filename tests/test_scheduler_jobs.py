@@ -78,6 +78,8 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
     crawl, links, check, report, deliver = chain
     _expect(crawl, "crawler.runner")
     if crawl.status == "ok":
+        assert jobstore.recent_crawl_runs(app.db)["local"], "a successful crawl job leaves a CrawlRun"
+    if crawl.status == "ok":
         _expect(links, "crawler.linkcheck.runner")
         _expect(check, "checks.engine")
     else:  # never judge old data after a failed crawl
