@@ -70,3 +70,15 @@ def test_garbage_article_does_not_raise() -> None:
     for text in ("", "<html>", "\x00", "<p>无日期的页面</p>"):
         art = parse_article(text, "http://www.example.gov.cn/a.html")
         assert art.pubdate is None and art.pubdate_source is None and art.attachments == []
+
+
+def test_xxgk_li_layout_source_is_not_the_publisher() -> None:
+    page = """<html><body><ul class="xxgk">
+      <li>信息来源：<span>县财政局</span></li><li>索&ensp;引&ensp;号：<font>X-2026-1</font></li>
+      <li>发文机关：<font>县人民政府</font></li><li>成文日期：<font>2026年9月1日</font></li>
+      <li>有&ensp;效&ensp;性：<em>失效</em></li></ul><div id="zoom"><p>正文</p></div></body></html>"""
+    art = parse_article(page, URL)
+    assert art.publisher == "县人民政府" and art.xxgk["信息来源"] == "县财政局"
+    assert art.written_date == dt.date(2026, 9, 1) and art.validity == "失效"
+    assert art.published_date is None and art.pubdate_source == "url"  # only the URL t20260930 is left
+    assert art.pubdate == dt.datetime(2026, 9, 30)

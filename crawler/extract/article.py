@@ -42,8 +42,8 @@ class ArticleInfo:
     pubdate_source: str | None  # meta | xxgk | page | url
     meta: dict[str, str]  # lower-cased meta names -> first non-empty value
     xxgk: dict[str, str]  # normalized 信息公开 label -> value
-    written_date: dt.date | None
-    published_date: dt.date | None
+    written_date: dt.date | None  # 成文日期 (signing date)
+    published_date: dt.date | None  # 发布日期 of the table, else the meta/page pubdate's date (never the URL's)
     doc_number: str | None
     validity: str | None
     publisher: str | None
@@ -185,7 +185,8 @@ def parse_article(text: str, url: str) -> ArticleInfo:
     anchors = list(body.iter("a")) if body is not None else []
     for block in blocks:
         anchors.extend(block.iter("a"))
-    published = parse_date(xxgk.get("发布日期")) or (pubdate.date() if pubdate else None)
+    # 发布日期 of the 信息公开 table, else the PubDate meta / visible date; never a URL date.
+    published = parse_date(xxgk.get("发布日期")) or (pubdate.date() if pubdate and source in ("meta", "page") else None)
     return ArticleInfo(
         title=_title(doc, text, metas),
         pubdate=pubdate,
@@ -196,7 +197,7 @@ def parse_article(text: str, url: str) -> ArticleInfo:
         published_date=published,
         doc_number=xxgk.get("文号") or None,
         validity=xxgk.get("有效性") or None,
-        publisher=xxgk.get("发布机构") or None,
+        publisher=xxgk.get("发布机构") or xxgk.get("信息来源") or None,
         text=visible_text(body, "\n") if body is not None else "",
         attachments=collect_attachments(anchors, base),
     )
