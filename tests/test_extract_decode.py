@@ -73,6 +73,7 @@ def test_jiasule_and_generic_walls() -> None:
     jsl = "<html><script>document.cookie=('__jsl_clearance=1700000000.1|0|abc');location.href=location.pathname</script></html>"
     assert "加速乐" in detect_block(521, {}, jsl)
     assert "加速乐" in detect_block(200, {"Set-Cookie": "__jsluid_h=abc; path=/"}, "<html></html>")
+    assert "加速乐" in detect_block(200, {b"Set-Cookie": [b"__jsluid_s=abc; path=/"]}, "<html></html>")
     assert "访问被拒绝" in detect_block(403, {}, "<html><h1>访问被拒绝</h1></html>")
     assert "Access Denied" in detect_block(403, {}, "<html><title>Access Denied</title></html>")
     assert detect_block(200, {}, "<html><body>请输入验证码<form><input name=code></form></body></html>")

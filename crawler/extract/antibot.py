@@ -30,10 +30,19 @@ def _thin(text: str) -> bool:
     return chars < _CONTENT_CHARS or links < _CONTENT_LINKS
 
 
-def _header(headers: Mapping[str, str], name: str) -> str:
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, list | tuple):
+        return "; ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _header(headers: Mapping, name: str) -> str:
+    """A header value from a plain dict or Scrapy-like headers (bytes keys, list values)."""
     for key, value in headers.items():
-        if key.lower() == name:
-            return value if isinstance(value, str) else str(value)
+        if _text(key).lower() == name:
+            return _text(value)
     return ""
 
 
