@@ -316,3 +316,123 @@ def test_annual_report_table_output_in_chinese(settings: Path, server: SiteServe
     )
     out = capsys.readouterr().out
     assert "不合格" in out and "表三" in out and "共 2 项：不合格 2" in out
+
+
+SECTION_SETTINGS = """\
+[general]
+database_url = "sqlite:///main.db"
+evidence_dir = "evidence"
+
+[crawl]
+obey_robots = false
+download_timeout = 5
+
+[[departments]]
+id = "mzj"
+name = "区民政局"
+
+[[sites]]
+id = "mz"
+name = "区民政局网站"
+base_url = "http://127.0.0.1:9/"
+department = "mzj"
+
+  [[sites.sections]]
+  id = "nb"
+  name = "政府信息公开年报"
+  list_url = "http://127.0.0.1:9/nb/index.html"
+  indicator = "ogi.annual_report_department"
+"""
+
+
+def _store_report(db: Database, warc, year: int, body: bytes, published: str) -> None:
+    import datetime as dt
+
+    from store.models import Page
+
+    url = f"http://127.0.0.1:9/nb/{year}.html"
+    ptr = warc.write_exchange(
+        url, status=200, headers=[("Content-Type", "text/html; charset=utf-8")], body=body
+    )
+    with db.session() as s:
+        page = Page(url=url, site_id="mz", fetched_at=dt.datetime(2026, 2, 1, 1, 0), **ptr.as_columns())
+        s.add(page)
+        s.flush()
+        s.add(
+            Item(
+                site_id="mz",
+                section_id="nb",
+                url=url,
+                title=f"区民政局{year}年政府信息公开工作年度报告",
+                published=dt.date.fromisoformat(published),
+                date_source="list",
+                page_id=page.id,
+            )
+        )
+
+
+def test_annual_report_found_in_a_stored_section(tmp_path: Path, capsys) -> None:
+    from store.warc import WarcStore
+
+    settings = tmp_path / "settings.toml"
+    settings.write_text(SECTION_SETTINGS, encoding="utf-8")
+    # no stored report yet: unknown, never a fail
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--section",
+                "nb",
+                "--year",
+                "2025",
+                "--format",
+                "json",
+                "--config",
+                str(settings),
+            ]
+        )
+        == 0
+    )
+    [finding] = _json(capsys)["findings"]
+    assert finding["status"] == "unknown" and "没有 2025 年度年报" in finding["message"]
+
+    db = Database(f"sqlite:///{tmp_path / 'main.db'}")
+    warc = WarcStore(tmp_path / "evidence", "2026/02/01/mz-1.warc.gz")
+    _store_report(
+        db,
+        warc,
+        2024,
+        build_html(ReportSpec(year=2024, title="x2024年政府信息公开工作年度报告")),
+        "2025-01-20",
+    )
+    _store_report(db, warc, 2025, build_html(ReportSpec(pubdate=None)), "2026-02-03")
+    warc.close()
+    db.dispose()
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--section",
+                "nb",
+                "--year",
+                "2025",
+                "--format",
+                "json",
+                "--config",
+                str(settings),
+            ]
+        )
+        == 1
+    )
+    doc = _json(capsys)
+    # published 2026-02-03 (the list date) after the 01-31 deadline; 上年结转 [1,0,..,1] differs from
+    # the stored 2024 report's 结转下年度 [2,1,0,0,0,0,3] in three columns
+    got = sorted((f["details"]["check"], f["details"].get("column") or "") for f in doc["findings"])
+    assert got == [("carry", "商业企业"), ("carry", "总计"), ("carry", "自然人"), ("deadline", "")]
+    ev = doc["findings"][0]["evidence"][0]
+    assert ev["url"] == "http://127.0.0.1:9/nb/2025.html" and ev["warc_file"] == "2026/02/01/mz-1.warc.gz"
+    assert (
+        doc["findings"][0]["rule"] == "ogi.annual_report_department" and doc["findings"][0]["section"] == "nb"
+    )

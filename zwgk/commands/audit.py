@@ -3,6 +3,7 @@
     zwgk audit --site ID [--section ID] [--indicator ID]      a configured site or section
     zwgk audit --url LIST_URL --indicator weekly               any list page, judged by one rule
     zwgk audit annual-report --url URL [--year Y] [--government] [--previous-url URL]
+    zwgk audit annual-report --section ID [--year Y]         the year's report stored in a 年报 section
 
 The crawl runs now, through the same runner (child process, same politeness settings), into
 a separate working directory (temporary database, WARC evidence, generated settings) so the
@@ -294,15 +295,115 @@ def fetch(url: str, config: Config) -> tuple[bytes | None, str | None, str | Non
         return None, None, f"无法连接：{reason}"
 
 
+def _section_of(args: argparse.Namespace, config: Config) -> tuple[str, str]:
+    """(site id, section id) of a configured section named by --site/--section (ValueError: usage)."""
+    if not args.section:
+        raise ValueError("请用 --section 指定绑定年报指标的栏目（或用 --url 给出年报网址）")
+    owners = [s.id for s in config.sites if any(sec.id == args.section for sec in s.sections)]
+    if args.site:
+        owners = [o for o in owners if o == args.site]
+    if not owners:
+        raise ValueError(f"未知栏目 `{args.section}`")
+    if len(owners) > 1:
+        raise ValueError(f"栏目 `{args.section}` 在多个网站中存在，请用 --site 指定网站")
+    return owners[0], args.section
+
+
+def _source_bytes(source: Any, config: Config) -> tuple[bytes | None, str | None]:
+    """Stored bytes of a candidate (WARC evidence), else a fresh fetch; (None, reason) if neither."""
+    data = source.stored_bytes(config.evidence_dir)
+    if data is not None:
+        return data, None
+    data, _ct, reason = fetch(source.url, config)
+    return data, reason
+
+
+def _pick_report(source: Any, config: Config) -> tuple[Any, bytes | None, str | None]:
+    """The page or attachment that holds the report (the first one with its parts or 表三)."""
+    from checks.annual_report import UnreadableReport, parse_bytes
+
+    first: tuple[Any, bytes | None, str | None] | None = None
+    for candidate in [source, *source.alternatives]:
+        data, reason = _source_bytes(candidate, config)
+        first = first or (candidate, data, reason)
+        if data is None:
+            continue
+        try:
+            report = parse_bytes(data, url=candidate.url)
+        except UnreadableReport:
+            continue
+        if report.t3 is not None or len(report.parts) >= 3:
+            return candidate, data, None
+    return first  # type: ignore[return-value]
+
+
+def run_section_report(args: argparse.Namespace, config: Config) -> int:
+    """The report for a year found among the stored items of a section bound to a 年报 indicator."""
+    from checks.annual_report import unreadable, verify_document
+    from checks.annual_report.queries import find_report
+    from checks.annual_report.result import findings
+    from zwgk.app import open_app
+
+    try:
+        site_id, section_id = _section_of(args, config)
+    except ValueError as exc:
+        return _usage(str(exc))
+    section = config.section(site_id, section_id)
+    government = args.government or section.indicator == "ogi.annual_report_government"
+    as_of = args.as_of or dt.datetime.now(config.general.tz).date()
+    year = args.year or as_of.year - 1
+    app = open_app(args.config, config=config)
+    try:
+        with app.db.session() as session:
+            source = find_report(session, site_id, section_id, year)
+            previous = find_report(session, site_id, section_id, year - 1)
+    finally:
+        app.close()
+    common = dict(
+        government=government,
+        rule=section.indicator,
+        site=site_id,
+        section=section_id,
+        department=section.department,
+    )
+    if source is None:
+        verification = unreadable(
+            f"栏目“{section.name}”的已抓取数据中没有 {year} 年度年报（是否按时发布由指标 {section.indicator} 判断）",
+            year=year,
+            government=government,
+        )
+        return _output(
+            findings(verification, url=section.list_url, **common), args, as_of, target=section.list_url
+        )
+    chosen, data, reason = _pick_report(source, config)
+    if data is None:
+        verification = unreadable(f"{chosen.url}：{reason}", year=year, government=government)
+    else:
+        prev_data = None
+        if previous is not None:
+            _prev, prev_data, _r = _pick_report(previous, config)
+        verification = verify_document(
+            data,
+            url=chosen.url,
+            year=year,
+            government=government,
+            published=args.published or source.published,
+            previous=prev_data,
+        )
+    results = findings(verification, url=chosen.url, evidence=[chosen.evidence()], **common)
+    return _output(results, args, as_of, target=chosen.url)
+
+
 def run_annual_report(args: argparse.Namespace, config: Config) -> int:
     from checks.annual_report import unreadable, verify_document
     from checks.annual_report.result import findings
 
+    if args.indicator:
+        return _usage("annual-report 模式不使用 --indicator")
+    if args.url and (args.site or args.section):
+        return _usage("--url 与 --site/--section 二选一")
     if not args.url:
-        return _usage("annual-report 模式需要 --url 年报网址")
-    for name, value in (("--site", args.site), ("--section", args.section), ("--indicator", args.indicator)):
-        if value:
-            return _usage(f"annual-report 模式不使用 {name}")
+        return run_section_report(args, config)
     for url in filter(None, (args.url, args.previous_url)):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
