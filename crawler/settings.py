@@ -40,6 +40,8 @@ def scrapy_settings(config: Config, site: SiteConfig, *, log_level: str = "WARNI
         # The spider keeps the raw bytes for the WARC evidence and undoes gzip/deflate itself.
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "crawler.middleware.SharedRobotsTxtMiddleware": 100,
         },
         "DEFAULT_REQUEST_HEADERS": {
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",

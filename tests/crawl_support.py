@@ -274,6 +274,8 @@ def add_bad_site(srv: SiteServer) -> None:
     srv.add("/bad/loop2", "", status=302, headers={"Location": "/bad/loop"})
     srv.add("/bad/slow/", html_page("慢", "<ul></ul>"), delay=4.0)
     srv.add("/bad/err/", "<html><body>Internal Server Error</body></html>", status=500)
+    srv.add("/bad/private/", html_page("不该抓", "<ul></ul>"))
+    srv.add("/robots.txt", "User-agent: *\nDisallow: /bad/private/\n", content_type="text/plain")
 
 
 SETTINGS = """

@@ -48,7 +48,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory):
         site_block("ucap", b + "/ucap/", [("list", b + "/ucap/col/col300/index.html")]),
         site_block("gbk", b + "/gbk/", [("gg", b + "/gbk/list.html")]),
         site_block("bad", b + "/bad/", [("blocked", b + "/bad/blocked/"), ("loop", b + "/bad/loop"),
-                                        ("slow", b + "/bad/slow/"), ("err", b + "/bad/err/")]),
+                                        ("slow", b + "/bad/slow/"), ("err", b + "/bad/err/"),
+                                        ("private", b + "/bad/private/")]),
     ]
     config = load_config(write_settings(tmp, blocks, horizon=HORIZON))
     outcomes = {o.site_id: o for o in crawl_sites(config)}
@@ -119,7 +120,8 @@ def test_bad_pages_are_recorded_with_their_reason(crawled) -> None:
     assert rows["loop"].outcome == "http_error" and "重定向" in rows["loop"].reason
     assert rows["slow"].outcome == "timeout" and "超时" in rows["slow"].reason
     assert rows["err"].outcome == "http_error" and "500" in rows["err"].reason
-    for sid in ("blocked", "loop", "slow", "err"):
+    assert rows["private"].outcome == "robots" and "robots" in rows["private"].reason
+    for sid in ("blocked", "loop", "slow", "err", "private"):
         assert rows[sid].items_found == 0 and rows[sid].outcome not in ("ok", "empty")
     assert run.status == "partial" and "blocked" in run.reason
 
