@@ -153,3 +153,11 @@ def test_empty_and_garbage_input_do_not_raise() -> None:
     for text in ("", "<html></html>", "\x00\x01", '<?xml version="1.0" encoding="utf-8"?><html></html>'):
         page = parse_list(text, "http://www.example.gov.cn/")
         assert page.items == [] and page.next_requests == []
+
+
+def test_generic_prefers_content_over_a_larger_footer_block() -> None:
+    items = "".join(f'<li><a href="/a/{i}.html">标题{i}</a><span>2026-09-0{i}</span></li>' for i in range(1, 5))
+    footer = "".join(f'<li><a href="/f/{i}">链接{i}</a>2026-01-0{i}</li>' for i in range(1, 9))
+    page = f'<html><body><div class="page_list"><ul>{items}</ul></div><div class="footer"><ul>{footer}</ul></div></body></html>'
+    result = parse_list(page, "http://x.example.gov.cn/l/")
+    assert [i.url for i in result.items] == [f"http://x.example.gov.cn/a/{i}.html" for i in range(1, 5)]

@@ -13,8 +13,8 @@ from .model import ListedItem
 _ITEM_TAGS = ("li", "tr", "dd", "p", "div")
 # Blocks that repeat links with dates but are not the column list.
 _EXCLUDED = re.compile(
-    r"nav|menu|footer|foot|yqlj|links?_|out_?links|friend|erji_|breadcrumb|crumb|header|topbar|"
-    r"sidebar|side_|left_?nav|share|pagination|pager?_|page_div|pgbar",
+    r"nav|menu|footer|foot_|yqlj|youqing|friend|out_?links|erji_|breadcrumb|crumb|header|top_?bar|"
+    r"sidebar|side_|share|pagination|pager|page_div|pgbar",
     re.I,
 )
 _EXCLUDED_TEXT = ("友情链接", "相关链接", "热点推荐", "网站地图")
