@@ -4,7 +4,8 @@ Jobs are built from settings.toml at start (``build_specs``):
 
 * ``crawl:<site>`` per site on ``schedule.crawl`` (with jitter), followed by
   ``links:<site>`` and ``check:<site>`` when ``schedule.check_after_crawl``;
-* ``report_daily`` / ``report_weekly`` on their crons, each followed by ``deliver:<kind>``;
+* ``report_daily`` / ``report_weekly`` on their crons, each followed by ``deliver:<kind>``
+  (and preceded by ``check:all`` when checks do not follow the crawls);
 * ``availability`` every ``schedule.availability_minutes``;
 * ``outbox`` (retries of the delivery outbox) every ``mail.retry_base_seconds`` (1–15 minutes).
 
@@ -12,8 +13,9 @@ Every stage is recorded as a ``JobRun`` (store/jobs.py). At start, a job whose
 last successful run is older than its last scheduled fire time runs once
 (catch-up), crawls before reports. A database lease (``Lock`` row "scheduler",
 heartbeat) keeps a second scheduler off the same database. SIGTERM/SIGINT stop
-the scheduler: running stages get ``shutdown_grace`` seconds to finish, then are
-recorded as abandoned; the lease is released and the process exits 0.
+the scheduler: no further stage starts, running stages get ``shutdown_grace``
+seconds to finish, then are recorded as abandoned (their child processes get
+SIGTERM); the lease is released and the process exits 0.
 
 This is the only module that imports APScheduler.
 """
@@ -81,7 +83,11 @@ class Stage:
 
 @dataclass(frozen=True)
 class JobSpec:
-    """A scheduled job: a trigger and a chain of stages (the first stage names the job)."""
+    """A scheduled job: a trigger and a chain of stages.
+
+    ``id`` is the APScheduler job id and the JobRun ``job_id`` of the job's main
+    stage; its last success decides the start-up catch-up.
+    """
 
     id: str
     trigger: BaseTrigger
@@ -89,10 +95,6 @@ class JobSpec:
     executor: str = "default"
     catch_up_order: int = 50  # lower runs first in the start-up catch-up
     label: str = ""
-
-    @property
-    def kind(self) -> str:
-        return self.stages[0].kind
 
 
 # --------------------------------------------------------------------------- stages
@@ -412,6 +414,8 @@ class Daemon:
                     succeeded[stage.job_id] = False
                     continue
                 succeeded[stage.job_id] = self.run_stage(stage)
+        except Exception:  # the database itself failed (e.g. locked too long): log, keep the scheduler alive
+            log.exception("任务 %s 无法记录运行结果", spec.id)
         finally:
             guard.release()
 
@@ -436,11 +440,14 @@ class Daemon:
             # (max_instances=1); a backlog of missed fires runs once (coalesce).
             "coalesce": True,
             "max_instances": 1,
-            # misfire_grace_time: how late a fire may still run. The default hour
-            # (schedule.misfire_grace_seconds) covers a stalled thread pool, a slow
-            # crawl hogging the crawl executor, or a suspended VM, yet a 08:30 daily
-            # report is not mailed in the afternoon. Anything later is picked up by
-            # the catch-up at the next start instead.
+            # misfire_grace_time: how late a fire may still run when the scheduler's
+            # loop wakes up after its time (suspended VM or host sleep, a clock step,
+            # a loop held up by a slow database). The default hour
+            # (schedule.misfire_grace_seconds) keeps a daily crawl or an 08:30
+            # scorecard that is a little late, yet does not mail "today's" report in
+            # the afternoon; a fire missed by more is dropped (coalesced into the next
+            # one). Downtime of the whole process is handled by the start-up catch-up,
+            # since the in-memory job store forgets fires missed while stopped.
             "misfire_grace_time": self.app.config.schedule.misfire_grace_seconds,
         }
         sched = BlockingScheduler(
