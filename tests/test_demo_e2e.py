@@ -1,0 +1,130 @@
+"""End to end: `zwgk demo` serves the district, crawls it, checks it and finds every planted problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+from conftest import free_port
+
+from zwgk.cli import main
+from zwgk.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+NEEDED = ("crawler.runner", "crawler.extract", "crawler.linkcheck.runner", "checks.engine")
+
+
+def _missing() -> list[str]:
+    out = []
+    for name in NEEDED:
+        try:
+            if importlib.util.find_spec(name) is None:
+                out.append(name)
+        except ModuleNotFoundError:
+            out.append(name)
+    return out
+
+
+pytestmark = pytest.mark.skipif(bool(_missing()), reason=f"pipeline modules not built yet: {_missing()}")
+
+
+def demo_settings(tmp_path: Path, port: int) -> Path:
+    """The committed settings.toml, moved to a free port and a private var/ directory."""
+    text = (ROOT / "settings.toml").read_text(encoding="utf-8")
+    text = text.replace("http://127.0.0.1:8765/", f"http://127.0.0.1:{port}/")
+    for key in ("evidence_dir", "reports_dir", "outbox_dir"):
+        text = re.sub(rf'^{key} = "var/', f'{key} = "{tmp_path.as_posix()}/var/', text, flags=re.M)
+    text = re.sub(r'^database_url = "sqlite:///var/zwgk.db"', f'database_url = "sqlite:///{tmp_path.as_posix()}/zwgk.db"',
+                  text, flags=re.M)
+    text += "\n[links]\nrecheck_delay_seconds = 1  # confirm broken links within the run, quickly\nper_host_rate = 200.0\nper_host_concurrency = 8\n"
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    config_path = demo_settings(tmp_path, port)
+    config = load_config(config_path)
+    assert config.database_url.startswith(f"sqlite:///{tmp_path}")
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["demo", "--config", str(config_path)])
+    return code, out.getvalue(), config_path, port
+
+
+def test_demo_command_runs_every_stage(demo_run):
+    code, out, config_path, port = demo_run
+    assert code == 0, out
+    assert f"http://127.0.0.1:{port}/" in out
+    for stage in ("采集", "链接检查", "合规检查", "日报", "部门报告（区民政局）", "投递"):
+        assert re.search(rf"\] {re.escape(stage)}：(完成|跳过（尚未实现)", out), (stage, out)
+    assert "检查结果汇总" in out
+
+
+def test_demo_finds_the_planted_problems(demo_run):
+    from zwgk import pipeline
+    from zwgk.app import open_app
+    from zwgk.demo import build_site
+
+    code, out, config_path, port = demo_run
+    app = open_app(config_path)
+    try:
+        today = dt.datetime.now(app.config.general.tz).date()
+        results = pipeline.check(app, today, record=False)
+    finally:
+        app.close()
+    planted = build_site(today).planted
+    fails = {(r.rule, r.section) for r in results if r.status == "fail"}
+    by_section: dict[str, set[str]] = {}
+    for r in results:
+        by_section.setdefault(r.section or "", set()).add(r.status)
+
+    # Stale weekly 工作动态.
+    assert ("shanting.03", "gzdt") in fails or ("national.dynamic", "gzdt") in fails
+    # The 低保 list due last month is missing.
+    dibao = [r for r in results if r.rule == "shanting.19" and r.status == "fail"]
+    y, m = planted.missing_dibao_title.split("年")[0], planted.missing_dibao_title.split("年")[1].split("月")[0]
+    assert any(r.period == f"{y}-{int(m):02d}" for r in dibao), [(r.period, r.message) for r in dibao]
+    # Last year's 政府信息公开工作年度报告 is missing.
+    assert any(r.rule == "ogi.annual_report_government" and r.status == "fail"
+               and r.period == str(planted.missing_annual_report_year) for r in results)
+    # A full 身份证号 in a published list.
+    privacy = [r for r in results if r.kind == "privacy" and r.status == "fail"]
+    assert privacy and privacy[0].section == "dibao"
+    assert planted.id_leak_page.split("/")[-1] in str(privacy[0].details) + str(privacy[0].evidence)
+    # The broken link and the soft 404 on 通知公告 articles.
+    links = [r for r in results if r.kind == "links" and r.section == "tzgg"]
+    assert links and links[0].status == "fail"
+    found = str(links[0].details)
+    assert planted.broken_link_target in found and planted.soft404_target in found
+    # The GBK 统计月报 and the Hanweb 高龄津贴 were read (compliant, not unknown).
+    for section, rule in (("tjyb", "shanting.09"), ("gaoling", "shanting.17"), ("czsz", "shanting.35"),
+                          ("zdxm", "shanting.11"), ("yjs", "shanting.33")):
+        statuses = {r.status for r in results if r.section == section and r.rule == rule}
+        assert statuses == {"pass"}, (section, [(r.status, r.message) for r in results if r.section == section])
+    # Nothing else fails: the findings stay meaningful.
+    planted_sections = {"gzdt", "dibao", "ndbg", "tzgg"}
+    others = sorted((r.rule, r.section, r.message) for r in results
+                    if r.status == "fail" and r.section not in planted_sections)
+    assert not others, others
+
+
+def test_demo_writes_reports_and_eml(demo_run):
+    code, out, config_path, port = demo_run
+    config = load_config(config_path)
+    html = list(config.reports_dir.rglob("*.html"))
+    emls = list(config.outbox_dir.rglob("*.eml"))
+    assert any(p.name.startswith("daily") for p in html), out
+    assert any("mzj" in p.name for p in html), out
+    assert emls, out
+    for p in html + emls:
+        assert str(p) in out
