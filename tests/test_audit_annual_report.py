@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from audit_reportgen import ReportSpec, build_docx, build_html, build_pdf, t3_values
 
 from checks.annual_report import parse_bytes, verify_document
 from checks.annual_report.result import findings, outcome
+
+FILES = Path(__file__).parent / "files" / "audit"
 
 _CACHE: dict[str, bytes] = {}
 
@@ -169,3 +172,16 @@ def test_docx_report_with_merged_cells() -> None:
         for p in verify_document(build_docx(spec), published=dt.date(2026, 1, 20)).problems
     }
     assert got == {("R3", "一、本年新收政府信息公开申请数量", "总计"), ("R1", None, "总计")}
+
+
+def test_gbk_report_with_th_nbsp_fullwidth_digits_and_a_blank_cell() -> None:
+    """A hand-shaped page (tests/files/audit): GBK, <th>, <p> in cells, ０-９, a ragged row, one blank cell."""
+    data = (FILES / "report_gbk_fancy.html").read_bytes()
+    report = parse_bytes(data)
+    assert report.published == dt.date(2026, 1, 28) and report.year == 2025
+    assert report.t3.rows["一"]["商业企业"] == ReportSpec().cell("一", "商业企业")
+    result = verify_document(data)
+    assert [(p.check, p.table, p.row, p.column) for p in result.problems] == [
+        ("R4", "表三", "三（一）予以公开", "科研机构")
+    ]
+    assert "应为非负整数，实际为“空白”" in result.problems[0].message

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from checks.annual_report.extract import Cell, Document, Grid
@@ -33,7 +34,7 @@ def parse_value(text: str | None) -> Value:
     """'12' -> 12, '3.5' -> 3.5, '' -> None, anything else stays a string."""
     if text is None:
         return None
-    t = re.sub(r"[\s,，]", "", text)
+    t = re.sub(r"[\s,，]", "", unicodedata.normalize("NFKC", text))
     if t == "":
         return None
     if _INT.match(t):
@@ -44,7 +45,7 @@ def parse_value(text: str | None) -> Value:
 
 
 def _is_number_token(token: str) -> bool:
-    return bool(_NUM.match(token.replace(",", "")))
+    return bool(_NUM.match(unicodedata.normalize("NFKC", token).replace(",", "")))
 
 
 @dataclass
@@ -139,8 +140,18 @@ def _canonical_t3_column(text: str) -> str:
     return compact
 
 
+def _used_width(grid: Grid) -> int:
+    """Columns up to the last one holding any text (ragged rows leave empty padding on the right)."""
+    width = 0
+    for row in grid.rows:
+        for i, cell in enumerate(row):
+            if cell is not None and cell.text.strip():
+                width = max(width, i + 1)
+    return width
+
+
 def table3_from_grid(grid: Grid) -> Table3:
-    width = len(grid.rows[0]) if grid.rows else 0
+    width = _used_width(grid)
     ncols = len(T3_COLUMNS)
     table = Table3(columns=list(T3_COLUMNS))
     data_started = False
@@ -149,7 +160,7 @@ def table3_from_grid(grid: Grid) -> Table3:
     for row in grid.rows:
         if width < ncols + 1:
             break
-        value_cells = row[width - ncols :]
+        value_cells = row[width - ncols : width]
         values = [parse_value(c.text if c else None) for c in value_cells]
         labels = [c.text for c in _dedup(row[: width - ncols]) if c.text]
         has_number = any(isinstance(v, int | float) for v in values)

@@ -43,7 +43,9 @@ class ReportSource:
         from store.warc import read_payload
 
         try:
-            return read_payload(evidence_dir, self.warc["warc_file"], self.warc["warc_offset"], self.warc["warc_length"])
+            return read_payload(
+                evidence_dir, self.warc["warc_file"], self.warc["warc_offset"], self.warc["warc_length"]
+            )
         except (OSError, ValueError):
             return None
 
@@ -61,7 +63,9 @@ def _mentions_year(title: str, year: int) -> bool:
 def find_report(session: Session, site_id: str, section_id: str, year: int) -> ReportSource | None:
     """The newest item of the section whose title names ``year`` and 年度报告/年报, with its files."""
     items = session.scalars(
-        select(Item).where(Item.site_id == site_id, Item.section_id == section_id).order_by(Item.published.desc())
+        select(Item)
+        .where(Item.site_id == site_id, Item.section_id == section_id)
+        .order_by(Item.published.desc())
     ).all()
     item = next((i for i in items if _mentions_year(i.title or "", year)), None)
     if item is None:
@@ -75,7 +79,9 @@ def find_report(session: Session, site_id: str, section_id: str, year: int) -> R
         warc=_pointer(page) if page else None,
     )
     if page is not None:
-        files = session.scalars(select(Attachment).where(Attachment.page_id == page.id).order_by(Attachment.id)).all()
+        files = session.scalars(
+            select(Attachment).where(Attachment.page_id == page.id).order_by(Attachment.id)
+        ).all()
         files = [a for a in files if (a.ext or "").lower() in _FILE_EXTS]
         files.sort(key=lambda a: (not any(w in (a.name or "") for w in REPORT_WORDS), a.id))
         source.alternatives = [
