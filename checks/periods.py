@@ -82,13 +82,17 @@ def deadline(period: Period, offset_months: int, due_day: int | str) -> dt.date:
 
 _MONTH_RE = re.compile(r"(20\d{2})\s*年\s*(?:第\s*)?(\d{1,2})\s*月(?!\s*[—\-至到~～]\s*\d)")
 _MONTH_RANGE_RE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*[—\-至到~～]\s*(\d{1,2})\s*月")
+_BARE_MONTH_RE = re.compile(r"(?<![\d年])(\d{1,2})\s*月(?:份)?(?!\s*\d{1,2}\s*日)")
 _QUARTER_RE = re.compile(r"(20\d{2})\s*年\s*(?:度\s*)?第?\s*([一二三四1-4])\s*季度")
 _HALF_RE = re.compile(r"(20\d{2})\s*年\s*(?:度\s*)?([上下])\s*半年")
 _YEAR_RE = re.compile(r"(20\d{2})\s*年")
 
 
-def title_period(title: str, frequency: str) -> Period | None:
-    """The period a title names for this frequency, e.g. "2026年10月城乡低保发放情况" → 2026-10."""
+def title_period(title: str, frequency: str, published: dt.date | None = None) -> Period | None:
+    """The period a title names for this frequency, e.g. "2026年10月城乡低保发放情况" → 2026-10.
+
+    A month without a year ("10月份低保发放情况") is the latest such month not after ``published``.
+    """
     title = title or ""
     if frequency == "monthly":
         m = _MONTH_RE.search(title)
@@ -97,6 +101,11 @@ def title_period(title: str, frequency: str) -> Period | None:
         r = _MONTH_RANGE_RE.search(title)  # "1-10月" cumulative reports cover the last month named
         if r and 1 <= int(r.group(3)) <= 12:
             return period_of(dt.date(int(r.group(1)), int(r.group(3)), 1), "monthly")
+        bare = _BARE_MONTH_RE.search(title)
+        if bare and published and 1 <= int(bare.group(1)) <= 12 and not _YEAR_RE.search(title):
+            month = int(bare.group(1))
+            year = published.year if month <= published.month else published.year - 1
+            return period_of(dt.date(year, month, 1), "monthly")
         return None
     if frequency == "quarterly":
         m = _QUARTER_RE.search(title)

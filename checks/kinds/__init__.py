@@ -26,6 +26,7 @@ class KindSpec:
     scopes: tuple[str, ...]  # "section" and/or "site"
     params: dict[str, tuple[tuple[type, ...], Any]]  # name -> (accepted types, default)
     doc: str = ""
+    choices: dict[str, tuple[Any, ...]] | None = None  # name -> allowed values
 
 
 KINDS: dict[str, KindSpec] = {}
@@ -33,12 +34,14 @@ _loaded = False
 
 
 def register(
-    name: str, *, scopes: tuple[str, ...] = ("section",), params: dict[str, tuple[tuple[type, ...], Any]] | None = None
+    name: str, *, scopes: tuple[str, ...] = ("section",), params: dict[str, tuple[tuple[type, ...], Any]] | None = None,
+    choices: dict[str, tuple[Any, ...]] | None = None,
 ) -> Callable[[KindFn], KindFn]:
-    """Decorator: register a kind under ``name`` with its parameter schema."""
+    """Decorator: register a kind under ``name`` with its parameter schema (and allowed values)."""
 
     def wrap(fn: KindFn) -> KindFn:
-        KINDS[name] = KindSpec(name, fn, scopes, {**COMMON_PARAMS, **(params or {})}, (fn.__doc__ or "").strip())
+        KINDS[name] = KindSpec(name, fn, scopes, {**COMMON_PARAMS, **(params or {})}, (fn.__doc__ or "").strip(),
+                               choices or {})
         return fn
 
     return wrap
@@ -64,6 +67,9 @@ def validate_params(kind: str, params: dict[str, Any]) -> None:
         if not isinstance(value, types):
             names = "、".join(t.__name__ for t in types)
             raise ValueError(f"参数 `{key}` 应为 {names}")
+        allowed = (KINDS[kind].choices or {}).get(key)
+        if allowed and value not in allowed:
+            raise ValueError(f"参数 `{key}` 的值 `{value}` 无效（可选：{'、'.join(map(str, allowed))}）")
 
 
 def param(kind: str, params: dict[str, Any], key: str) -> Any:

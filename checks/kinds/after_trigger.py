@@ -40,6 +40,7 @@ _STOP = {"关于", "印发", "通知", "解读", "政策", "的通", "文件", "
         "min_shared": ((int,), 3),
         "lookback_days": ((int,), 120),
     },
+    choices={"trigger": ("policy", "written_date")},
 )
 def after_trigger(ind: Indicator, section: SectionData, ctx: Context) -> list[Outcome]:
     """Publication within N working days of its trigger."""

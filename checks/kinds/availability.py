@@ -22,6 +22,7 @@ KIND = "availability"
     scopes=("site",),
     params={"mode": ((str,), "ratio"), "window_days": ((int,), 7), "veto_ratio": ((int, float), 0.05),
             "min_probes": ((int,), 20)},
+    choices={"mode": ("ratio", "ipv6")},
 )
 def availability(ind: Indicator, site: SiteData, ctx: Context) -> list[Outcome]:
     """Site reachability from stored probes."""

@@ -44,6 +44,9 @@ _NAMES = {"weekly": "周", "monthly": "月度", "quarterly": "季度", "half_yea
         "covers": ((str,), "previous_year"),  # previous_year | current_year (yearly only)
         "late": ((str,), "fail"),  # fail | warn: what a publication after the deadline is
     },
+    choices={"frequency": ("weekly", "monthly", "quarterly", "half_yearly", "yearly"), "week": ("iso", "work"),
+             "covers": ("previous_year", "current_year"), "late": ("fail", "warn"),
+             "due_month": tuple(range(1, 13)), "due_day": ("end", *range(1, 32))},
 )
 def cadence(ind: Indicator, section: SectionData, ctx: Context) -> list[Outcome]:
     """Every period has its publication by its deadline."""
@@ -92,7 +95,7 @@ def _weekly(items: list[ItemView], params: dict[str, Any], ctx: Context) -> list
 
 def _covered(item: ItemView, frequency: str, params: dict[str, Any]) -> tuple[Period | None, str]:
     """The period an item covers and where that was read (title | published)."""
-    period = title_period(item.title, frequency)
+    period = title_period(item.title, frequency, item.published)
     if period is not None:
         return period, "title"
     if item.published is None:

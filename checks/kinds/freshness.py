@@ -38,6 +38,7 @@ _LABELS = {"dynamic": "动态要闻类", "notice": "通知公告类", "policy": 
         "blank_threshold": ((int,), 5),
         "home_sections": ((list,), []),
     },
+    choices={"mode": ("section", "veto", "home")},
 )
 def freshness(ind: Indicator, target: SectionData | SiteData, ctx: Context) -> list[Outcome]:
     """Update windows per section, and the site-level veto counts."""

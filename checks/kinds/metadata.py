@@ -35,6 +35,7 @@ _XXGK_ALIASES = {
         "pubdate_format": ((bool,), True),
         "sample": ((int,), 50),  # newest pages inspected per section
     },
+    choices={"source": ("meta", "xxgk")},
 )
 def metadata(ind: Indicator, section: SectionData, ctx: Context) -> list[Outcome]:
     """Required metadata present on the section's article pages."""
