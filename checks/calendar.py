@@ -4,6 +4,9 @@ Order of precedence for one date:
 1. ``[calendar] holidays`` / ``workdays`` in settings.toml (override and extend the data);
 2. the chinesecalendar package (holidays and 调休 working weekends, 2004 up to its last year);
 3. Monday–Friday, with ``uncertain=True`` so a finding can say the calendar was guessed.
+
+A year that appears in the settings lists counts as fully configured (its other days follow
+Monday–Friday without the uncertain mark): enter the whole 国务院办公厅 notice for that year.
 """
 
 from __future__ import annotations
