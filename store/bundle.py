@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Finding
+from store.models import Finding, ListSnapshot
 
 FORMAT = "zwgk-evidence-bundle/1"
 MANIFEST = "manifest.json"
@@ -63,6 +63,37 @@ def failing_findings(
     if department_id:
         stmt = stmt.where(Finding.department_id == department_id)
     return list(session.scalars(stmt))
+
+
+def latest_list_evidence(session: Session, site_id: str, section_id: str) -> list[dict[str, Any]]:
+    """Evidence entries for the list pages of a section's latest crawl (proof of what was listed)."""
+    latest = session.scalar(
+        select(ListSnapshot.run_id)
+        .where(ListSnapshot.site_id == site_id, ListSnapshot.section_id == section_id)
+        .order_by(ListSnapshot.captured_at.desc(), ListSnapshot.id.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return []
+    rows = session.scalars(
+        select(ListSnapshot)
+        .where(
+            ListSnapshot.run_id == latest,
+            ListSnapshot.site_id == site_id,
+            ListSnapshot.section_id == section_id,
+        )
+        .order_by(ListSnapshot.page_no, ListSnapshot.id)
+    )
+    return [
+        {
+            "url": r.url,
+            "captured_at": r.captured_at.isoformat(timespec="seconds"),
+            "warc_file": r.warc_file,
+            "warc_offset": r.warc_offset,
+            "warc_length": r.warc_length,
+        }
+        for r in rows
+    ]
 
 
 # --------------------------------------------------------------------------- writing

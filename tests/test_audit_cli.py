@@ -436,3 +436,57 @@ def test_annual_report_found_in_a_stored_section(tmp_path: Path, capsys) -> None
     assert (
         doc["findings"][0]["rule"] == "ogi.annual_report_department" and doc["findings"][0]["section"] == "nb"
     )
+
+
+def test_audit_results_carry_evidence_and_export_a_bundle(
+    settings: Path, server: SiteServer, capsys, tmp_path: Path
+) -> None:
+    b = server.base
+    out = tmp_path / "bundle-nb"
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--url",
+                b + "/nb/bad.html",
+                "--format",
+                "json",
+                "--evidence-out",
+                str(out),
+                "--config",
+                str(settings),
+            ]
+        )
+        == 1
+    )
+    doc = _json(capsys)
+    ev = doc["findings"][0]["evidence"][0]
+    assert ev["url"] == b + "/nb/bad.html" and ev["warc_file"].startswith("audit/")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["findings"]) == 2 and len(manifest["records"]) == 1
+    assert main(["evidence", "--verify", str(out)]) == 0
+
+    crawl_out = tmp_path / "bundle-stale"
+    assert (
+        main(
+            [
+                "audit",
+                "--url",
+                b + "/stale/index.html",
+                "--indicator",
+                "weekly",
+                "--format",
+                "json",
+                "--evidence-out",
+                str(crawl_out),
+                "--config",
+                str(settings),
+            ]
+        )
+        == 1
+    )
+    manifest = json.loads((crawl_out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["findings"] and manifest["records"]
+    assert {r["url"] for r in manifest["records"]} == {b + "/stale/index.html"}
+    assert main(["evidence", "--verify", str(crawl_out)]) == 0

@@ -22,6 +22,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import urllib.robotparser
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -77,6 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=FORMATS, default="table", help="输出格式（默认 table）")
     parser.add_argument("--out", type=Path, metavar="FILE", help="写入文件（默认：标准输出）")
     parser.add_argument("--all", action="store_true", help="表格中也列出通过的结果")
+    parser.add_argument("--evidence-out", type=Path, metavar="DIR", help="把未通过结果的原始记录导出为证据包")
     add_config_option(parser)
     parser.set_defaults(func=run)
 
@@ -185,6 +187,21 @@ def build_target(
     return site, args.section
 
 
+def _add_list_evidence(app: Any, results: list[Any]) -> None:
+    """A verdict without evidence (e.g. "nothing published") gets the list pages it was judged on."""
+    from store.bundle import latest_list_evidence
+
+    cache: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    with app.db.session() as session:
+        for r in results:
+            if r.evidence or not r.site or not r.section:
+                continue
+            key = (r.site, r.section)
+            if key not in cache:
+                cache[key] = latest_list_evidence(session, *key)
+            r.evidence = list(cache[key])
+
+
 def write_audit_settings(config: Config, site: dict[str, Any], workdir: Path) -> Path:
     """A settings file for the crawl child: the user's settings with one site and a private store."""
     import tomli_w
@@ -246,6 +263,10 @@ def run_crawl_audit(args: argparse.Namespace, config: Config) -> int:
             if args.indicator:  # the auditor chose the rule: report that rule's verdicts only
                 chosen = {sec["indicator"] for sec in site.get("sections", [])}
                 results = [r for r in results if r.rule in chosen]
+            _add_list_evidence(app, results)
+            if args.evidence_out:
+                title = f"证据包：临时核查 {args.url or site['id']}"
+                write_evidence_bundle(results, app.config.evidence_dir, args.evidence_out, app.config, title)
             code = _output(
                 results,
                 args,
@@ -268,8 +289,22 @@ def run_crawl_audit(args: argparse.Namespace, config: Config) -> int:
 # --------------------------------------------------------------------------- annual report
 
 
-def fetch(url: str, config: Config) -> tuple[bytes | None, str | None, str | None]:
-    """(body, content type, None) or (None, None, reason): one polite GET (robots.txt honoured)."""
+@dataclass
+class Fetched:
+    url: str
+    body: bytes | None = None
+    status: int | None = None
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    reason: str | None = None  # why there is no body (Chinese)
+    captured_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+
+    @property
+    def content_type(self) -> str | None:
+        return next((v for k, v in self.headers if k.lower() == "content-type"), None)
+
+
+def fetch(url: str, config: Config) -> Fetched:
+    """One polite GET (robots.txt honoured, configured user agent and timeout)."""
     # http.client sends header values as latin-1: pass the UTF-8 bytes through (as Scrapy does)
     headers = {"User-Agent": config.general.user_agent.encode("utf-8").decode("latin-1")}
     timeout = config.crawl.download_timeout
@@ -284,15 +319,58 @@ def fetch(url: str, config: Config) -> tuple[bytes | None, str | None, str | Non
         except (urllib.error.URLError, OSError, ValueError):
             parser.parse([])  # no robots.txt: everything allowed
         if not parser.can_fetch(config.general.user_agent, url):
-            return None, None, "robots.txt 禁止抓取该网址"
+            return Fetched(url, reason="robots.txt 禁止抓取该网址")
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as resp:
-            return resp.read(config.crawl.max_attachment_bytes + 1), resp.headers.get("Content-Type"), None
+            body = resp.read(config.crawl.max_attachment_bytes + 1)
+            return Fetched(url, body, resp.status, list(resp.headers.items()))
     except urllib.error.HTTPError as exc:
-        return None, None, f"HTTP {exc.code}"
+        return Fetched(url, status=exc.code, reason=f"HTTP {exc.code}")
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, None, f"无法连接：{reason}"
+        return Fetched(url, reason=f"无法连接：{getattr(exc, 'reason', exc)}")
+
+
+def keep_evidence(config: Config, fetched: Fetched) -> dict[str, Any]:
+    """Store a fetched response as a WARC record under evidence_dir/audit/; its evidence entry."""
+    from store.warc import WarcStore
+
+    entry: dict[str, Any] = {
+        "url": fetched.url,
+        "captured_at": fetched.captured_at.isoformat(timespec="seconds"),
+    }
+    if fetched.body is None:
+        return entry
+    now = fetched.captured_at
+    store = WarcStore(config.evidence_dir, f"audit/{now:%Y/%m/%d}/annual-report-{now:%H%M%S%f}.warc.gz")
+    try:
+        pointer = store.write_exchange(
+            fetched.url, status=fetched.status or 200, headers=fetched.headers, body=fetched.body
+        )
+    finally:
+        store.close()
+    entry.update(warc_file=pointer.warc_file, warc_offset=pointer.offset, warc_length=pointer.length)
+    return entry
+
+
+def write_evidence_bundle(
+    results: list[Any], evidence_dir: Path, out: Path, config: Config, title: str
+) -> None:
+    """`--evidence-out`: a bundle of the records behind every result that is not a pass."""
+    from checks.packs import load_registry
+    from store.bundle import BundleError, RuleInfo, write_bundle
+    from zwgk.exports import finding_record
+
+    rules = {i.id: RuleInfo(i.name, i.basis) for i in load_registry(config).indicators.values()}
+    records = [finding_record(r) for r in results if r.status != "pass"]
+    try:
+        bundle = write_bundle(evidence_dir, records, out, rules=rules, title=title)
+    except BundleError as exc:
+        print(f"证据包未写入：{exc}", file=sys.stderr)
+        return
+    print(
+        f"证据包已写入 {bundle.path}：问题 {bundle.findings} 项，原始记录 {bundle.records} 条",
+        file=sys.stderr,
+    )
 
 
 def _section_of(args: argparse.Namespace, config: Config) -> tuple[str, str]:
@@ -314,8 +392,8 @@ def _source_bytes(source: Any, config: Config) -> tuple[bytes | None, str | None
     data = source.stored_bytes(config.evidence_dir)
     if data is not None:
         return data, None
-    data, _ct, reason = fetch(source.url, config)
-    return data, reason
+    fetched = fetch(source.url, config)
+    return fetched.body, fetched.reason
 
 
 def _pick_report(source: Any, config: Config) -> tuple[Any, bytes | None, str | None]:
@@ -391,6 +469,10 @@ def run_section_report(args: argparse.Namespace, config: Config) -> int:
             previous=prev_data,
         )
     results = findings(verification, url=chosen.url, evidence=[chosen.evidence()], **common)
+    if args.evidence_out:
+        write_evidence_bundle(
+            results, config.evidence_dir, args.evidence_out, config, f"证据包：年报核验 {chosen.url}"
+        )
     return _output(results, args, as_of, target=chosen.url)
 
 
@@ -408,11 +490,12 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return _usage(f"`{url}` 不是有效的 http(s) 网址")
-    captured_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     as_of = args.as_of or dt.datetime.now(config.general.tz).date()
-    data, content_type, reason = fetch(args.url, config)
+    fetched = fetch(args.url, config)
+    evidence = [keep_evidence(config, fetched)]
+    data = fetched.body
     if data is None:
-        verification = unreadable(f"{args.url}：{reason}", year=args.year, government=args.government)
+        verification = unreadable(f"{args.url}：{fetched.reason}", year=args.year, government=args.government)
     elif len(data) > config.crawl.max_attachment_bytes:
         verification = unreadable(
             f"文件超过 {config.crawl.max_attachment_bytes} 字节", year=args.year, government=args.government
@@ -421,13 +504,15 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
         previous = None
         prev_problem = None
         if args.previous_url:
-            previous, _ct, prev_reason = fetch(args.previous_url, config)
+            prev = fetch(args.previous_url, config)
+            evidence.append(keep_evidence(config, prev))
+            previous = prev.body
             if previous is None:
-                prev_problem = f"上年年报 {args.previous_url} 无法获取（{prev_reason}），未核对上年结转"
+                prev_problem = f"上年年报 {args.previous_url} 无法获取（{prev.reason}），未核对上年结转"
         verification = verify_document(
             data,
             url=args.url,
-            content_type=content_type,
+            content_type=fetched.content_type,
             year=args.year,
             government=args.government,
             published=args.published,
@@ -438,5 +523,9 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
             from checks.annual_report import Problem
 
             verification.problems.append(Problem("carry", prev_problem, status="unknown"))
-    results = findings(verification, url=args.url, captured_at=captured_at, government=args.government)
+    results = findings(verification, url=args.url, evidence=evidence, government=args.government)
+    if args.evidence_out:
+        write_evidence_bundle(
+            results, config.evidence_dir, args.evidence_out, config, f"证据包：年报核验 {args.url}"
+        )
     return _output(results, args, as_of, target=args.url)
