@@ -291,3 +291,81 @@ def build_docx(spec: ReportSpec) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def build_pdf_word_layout(spec: ReportSpec) -> bytes:
+    """表三 as Word prints it: group labels (三、（三）…) centred on their block, long labels
+    wrapped over two lines with the numbers on the second; separate column for sub-items."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    width, height = landscape(A4)
+    cv = canvas.Canvas(buffer, pagesize=(width, height))
+    y = height - 40
+    lines: list[list[tuple[float, str]]] = []
+
+    def emit(items: list[tuple[float, str]]) -> None:
+        lines.append(items)
+
+    xs = [420 + i * 58 for i in range(7)]
+    emit([(40, spec.title)])
+    for num, (heading, text) in PART_TEXT.items():
+        emit([(40, heading)])
+        if text:
+            emit([(40, text)])
+        if num == "三":
+            emit([(420, "申请人情况")])
+            emit([(480, "法人或其他组织")])
+            emit(list(zip(xs, spec.columns, strict=True)))
+            blocks: list[tuple[str, list]] = []
+            for row in T3_ROWS:
+                sub = row.key.split(".")[1] if row.key.count(".") == 2 else f"row:{row.key}"
+                if blocks and blocks[-1][0] == sub and row.key.count(".") == 2:
+                    blocks[-1][1].append(row)
+                else:
+                    blocks.append((sub, [row]))
+            group = {
+                "三": "（三）不予公开",
+                "四": "（四）无法提供",
+                "五": "（五）不予处理",
+                "六": "（六）其他处理",
+            }
+            start = len(lines)
+            for sub, rows in blocks:
+                first = len(lines)
+                for row in rows:
+                    label = row.label
+                    if row.key.count(".") == 2:
+                        label = row.label.split("）", 1)[1]
+                    elif row.key.startswith("三."):
+                        label = row.label[1:]
+                    x = 200 if row.key.count(".") == 2 else 120
+                    values = [
+                        (xx, str(spec.cell(row.key, col))) for xx, col in zip(xs, spec.columns, strict=True)
+                    ]
+                    if len(label) > 12:  # wrapped: first half alone, numbers beside the second half
+                        emit([(x, label[:12])])
+                        emit([(x, label[12:]), *values])
+                    else:
+                        emit([(x, label), *values])
+                if sub in group:
+                    middle = first + (len(lines) - first) // 2
+                    lines[middle] = [(120, group[sub]), *lines[middle]]
+            end = len(lines) - 1  # the 三 block ends before "四、结转下年度"
+            middle = start + 2 + (end - start - 2) // 2
+            lines[middle] = [(40, "三、本年度办理结果"), *lines[middle]]
+    for items in lines:
+        if y < 40:
+            cv.showPage()
+            y = height - 40
+        cv.setFont("STSong-Light", 7)
+        for x, text in items:
+            cv.drawString(x, y, text)
+        y -= 12
+    cv.showPage()
+    cv.save()
+    return buffer.getvalue()

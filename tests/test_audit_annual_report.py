@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from audit_reportgen import ReportSpec, build_docx, build_html, build_pdf, t3_values
+from audit_reportgen import ReportSpec, build_docx, build_html, build_pdf, build_pdf_word_layout, t3_values
 
 from checks.annual_report import parse_bytes, verify_document
 from checks.annual_report.result import findings, outcome
@@ -185,3 +185,18 @@ def test_gbk_report_with_th_nbsp_fullwidth_digits_and_a_blank_cell() -> None:
         ("R4", "表三", "三（一）予以公开", "科研机构")
     ]
     assert "应为非负整数，实际为“空白”" in result.problems[0].message
+
+
+def test_pdf_word_layout_wrapped_labels_and_centred_group_labels() -> None:
+    """PDF text as Word prints tables: labels wrapped over two lines, group labels on a middle row."""
+    data = build_pdf_word_layout(ReportSpec())
+    report = parse_bytes(data)
+    assert len(report.t3.rows) == 25 and not report.t3.width_errors
+    assert report.t3.rows["三.三.2"]["总计"] == 0 and report.t3.rows["三.四.1"]["总计"] == 3
+    assert problems(data, published=dt.date(2026, 1, 20)) == set()
+    spec = wrong_sum_spec()
+    got = {
+        (p.check, p.column)
+        for p in verify_document(build_pdf_word_layout(spec), published=dt.date(2026, 1, 20)).problems
+    }
+    assert got == {("R3", "总计"), ("R1", "总计")}
