@@ -162,8 +162,43 @@ def judge(kind: str, result: Any) -> tuple[str, str]:
     if dataclasses.is_dataclass(result) and not isinstance(result, type):
         result = dataclasses.asdict(result)
     if isinstance(result, Mapping):
-        return "ok", "，".join(f"{k}={v}" for k, v in list(result.items())[:8])
+        # Delivery that gave up on a message is a failure someone must see; retries are not.
+        gave_up = kind in ("deliver", "outbox") and isinstance(result.get("failed"), int) and result["failed"] > 0
+        return ("failed" if gave_up else "ok"), _summarize_stats(result)
     return "ok", "" if result is None else str(result)[:300]
+
+
+STAT_LABELS = {
+    "links_total": "链接",
+    "checked": "已检查",
+    "cached": "沿用缓存",
+    "rechecked": "复查",
+    "skipped": "跳过",
+    "verdicts": "结论",
+    "sent": "已发送",
+    "written": "已写入文件",
+    "retrying": "待重试",
+    "failed": "放弃发送",
+    "failures": "问题",
+}
+
+
+def _summarize_stats(stats: Mapping[str, Any]) -> str:
+    """Known statistics in Chinese (``已检查 120，结论 ok 118/broken 2``); others as key=value."""
+    parts = []
+    for key, value in stats.items():
+        if key not in STAT_LABELS:
+            continue
+        if isinstance(value, Mapping):
+            value = "/".join(f"{k} {v}" for k, v in value.items()) or "无"
+        elif isinstance(value, list | tuple):
+            if not value:
+                continue
+            value = "；".join(str(v) for v in value[:3])
+        parts.append(f"{STAT_LABELS[key]} {value}")
+    if not parts:
+        parts = [f"{k}={v}" for k, v in list(stats.items())[:8]]
+    return "，".join(parts)[:2000]
 
 
 def _error_message(exc: BaseException) -> str:

@@ -78,3 +78,16 @@ def test_without_check_after_crawl_the_reports_check_first(tmp_path: Path) -> No
     assert [s.job_id for s in specs["crawl:local"].stages] == ["crawl:local"]
     assert [s.job_id for s in specs["report_daily"].stages] == ["check:all", "report_daily", "deliver:report_daily"]
     assert specs["crawl:local"].trigger.jitter == 300
+
+
+def test_stage_results_become_status_and_chinese_summary() -> None:
+    from crawler.runner import CrawlOutcome
+
+    timeout = CrawlOutcome("local", 1, "timeout", "超过 120 秒", 120.0, None)
+    assert scheduler.judge("crawl", [timeout]) == ("failed", "local timeout（超过 120 秒）")
+    assert scheduler.judge("crawl", [{"site_id": "local", "status": "partial"}])[0] == "ok"
+    status, message = scheduler.judge("check", [{"status": "fail"}, {"status": "pass"}, {"status": "pass"}])
+    assert status == "ok" and message == "3 条结果（不合格 1，通过 2）"
+    assert scheduler.judge("deliver", {"sent": 1, "retrying": 2, "failed": 0})[0] == "ok"
+    status, message = scheduler.judge("outbox", {"sent": 0, "failed": 1, "failures": ["a@example.gov.cn：退信"]})
+    assert status == "failed" and "放弃发送 1" in message and "退信" in message
