@@ -54,6 +54,7 @@ FINDING_COLUMNS: tuple[Column, ...] = (
 )
 
 STATUS_LABELS = {"pass": "合格", "fail": "不合格", "warn": "预警", "unknown": "无法判断"}
+SEVERITY_LABELS = {"veto": "单项否决", "deduct": "扣分", "info": "提示"}
 
 # Model attribute names differ from the result names for these fields.
 _MODEL_ALIASES = {"site": "site_id", "section": "section_id", "department": "department_id"}
@@ -216,6 +217,8 @@ def write_table(
             v = row.get(c.key)
             if c.key == "status" and v in STATUS_LABELS:
                 v = STATUS_LABELS[v]
+            elif c.key == "severity" and v in SEVERITY_LABELS:
+                v = SEVERITY_LABELS[v]
             text = str(_cell(v)).replace("\n", " ")
             if _width(text) > max_width:
                 while _width(text) > max_width - 1:
