@@ -88,12 +88,15 @@ http {{
 
 def timed(cmd: list[str], **kw) -> tuple[float, float, float, str]:  # type: ignore[no-untyped-def]
     """Run a command; wall s, CPU s (user+sys of the child tree), peak RSS MB, stdout."""
-    started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, **kw)
-    out = proc.stdout.read()  # type: ignore[union-attr]
-    _, _, usage = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - started
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.decode("utf-8", "replace")
+    # stdout goes to a file: Node truncates piped stdout when it exits (linkinator's JSON).
+    sink = WORK / "tool-stdout.txt"
+    with sink.open("wb") as fh:
+        started = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.DEVNULL, **kw)
+        _, _, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - started
+    out = sink.read_text(encoding="utf-8", errors="replace")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out
 
 
 def run_ours(port: int, refused_port: int) -> tuple[float, float, float, set[str], dict]:

@@ -142,23 +142,38 @@ class PageText:
         return shingles(self.title + " " + self.text)
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.I)
+
+
+def decode_body(body: bytes, encoding: str | None = None) -> str:
+    """Header charset, then <meta charset>, then UTF-8, then GB18030 (a superset of GBK/GB2312)."""
+    found = _META_CHARSET.search(body[:4096])
+    for name in (encoding, found.group(1).decode("ascii") if found else None):
+        if name:
+            try:
+                return body.decode(name, errors="replace")
+            except LookupError:
+                continue
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body.decode("gb18030", errors="replace")
+
+
 def page_text(body: bytes, encoding: str | None = None) -> PageText:
     """Title and visible text of an HTML body (scripts and styles dropped)."""
-    if not body.strip():
+    text = decode_body(body, encoding).strip()
+    if not text:
         return PageText("", "")
+    text = re.sub(r"^<\?xml[^>]*>", "", text)  # lxml refuses str input with an encoding declaration
     try:
-        parser = lxml_html.HTMLParser(encoding=encoding) if encoding else None
-        root = lxml_html.document_fromstring(body, parser=parser)
-    except (ValueError, LookupError, lxml_html.etree.ParserError):
-        try:
-            root = lxml_html.document_fromstring(body)
-        except (ValueError, lxml_html.etree.ParserError):
-            return PageText("", "")
+        root = lxml_html.document_fromstring(text)
+    except (ValueError, lxml_html.etree.ParserError):
+        return PageText("", "")
     for bad in root.xpath("//script|//style|//noscript"):
         bad.drop_tree()
     title = " ".join(root.xpath("string(//title)").split())
-    text = " ".join(root.text_content().split())
-    return PageText(title, text)
+    return PageText(title, " ".join(root.text_content().split()))
 
 
 def shingles(text: str, size: int = 4) -> frozenset[int]:
@@ -204,7 +219,9 @@ _HOME_PATHS = frozenset(
         "/main.html",
     }
 )
-_ERROR_PATH = re.compile(r"(^|[/_.-])(404|error|errors|notfound|not[-_]found|nopage|deleted)([/_.-]|$)", re.I)
+_ERROR_PATH = re.compile(
+    r"(^|/)(404|error|errors|notfound|not[-_]found|nopage|deleted|pagenotfound)(\.[a-z]+|/|$)", re.I
+)
 
 
 def is_home_url(url: str) -> bool:
