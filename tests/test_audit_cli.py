@@ -74,6 +74,12 @@ def server():
         "/nb/2024.html", build_html(ReportSpec(year=2024, title="区民政局2024年政府信息公开工作年度报告"))
     )
     srv.add("/private/2025.html", build_html(ReportSpec()))
+    shell = html_page(
+        "区民政局2025年政府信息公开工作年度报告",
+        '<p>发布日期：2026-01-25</p><p><a href="/nb/logo.png">图</a> 附件：'
+        '<a href="2025.pdf">区民政局2025年政府信息公开工作年度报告.pdf</a></p>',
+    )
+    srv.add("/nb/shell.html", shell)
     srv.start()
     yield srv
     srv.stop()
@@ -490,3 +496,26 @@ def test_audit_results_carry_evidence_and_export_a_bundle(
     assert manifest["findings"] and manifest["records"]
     assert {r["url"] for r in manifest["records"]} == {b + "/stale/index.html"}
     assert main(["evidence", "--verify", str(crawl_out)]) == 0
+
+
+def test_annual_report_page_that_only_links_the_pdf(settings: Path, server: SiteServer, capsys) -> None:
+    """The page is a shell around the PDF: the PDF is verified, the date comes from the page."""
+    b = server.base
+    assert (
+        main(
+            [
+                "audit",
+                "annual-report",
+                "--url",
+                b + "/nb/shell.html",
+                "--format",
+                "json",
+                "--config",
+                str(settings),
+            ]
+        )
+        == 0
+    )
+    [finding] = _json(capsys)["findings"]
+    assert finding["status"] == "pass" and "2026-01-25" in finding["message"]
+    assert [e["url"] for e in finding["evidence"]] == [b + "/nb/shell.html", b + "/nb/2025.pdf"]

@@ -373,6 +373,66 @@ def write_evidence_bundle(
     )
 
 
+_DOC_EXTS = (".pdf", ".docx", ".doc", ".wps", ".ofd")
+
+
+def report_links(html: bytes, base_url: str) -> list[str]:
+    """Document links of a page, report-named ones first (a 年报 page often only wraps a PDF)."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    links: list[tuple[bool, str]] = []
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href.lower().split("?")[0].endswith(_DOC_EXTS):
+            continue
+        text = a.text_content() + href
+        links.append((not any(w in text for w in ("年度报告", "年报")), urljoin(base_url, href)))
+    seen: list[str] = []
+    for _rank, url in sorted(links, key=lambda pair: pair[0]):
+        if url not in seen:
+            seen.append(url)
+    return seen
+
+
+def fetch_report(url: str, config: Config) -> tuple[Fetched, list[Fetched]]:
+    """Fetch a report URL; when it is an HTML page without the report's parts, follow its document link.
+
+    Returns the fetch that holds the report and every fetch made (for the evidence).
+    """
+    from checks.annual_report import UnreadableReport, parse_bytes
+
+    page = fetch(url, config)
+    if page.body is None or "html" not in (page.content_type or "text/html").lower():
+        return page, [page]
+    try:
+        parsed = parse_bytes(page.body, url=url, content_type=page.content_type)
+    except UnreadableReport:
+        return page, [page]
+    if parsed.t3 is not None or len(parsed.parts) >= 3:
+        return page, [page]
+    for link in report_links(page.body, url)[:3]:
+        doc = fetch(link, config)
+        if doc.body is not None:
+            return doc, [page, doc]
+    return page, [page]
+
+
+def _page_date(fetched: Fetched) -> dt.date | None:
+    """The publication date shown on an HTML page (PubDate meta or 发布日期)."""
+    from checks.annual_report import UnreadableReport, parse_bytes
+
+    if fetched.body is None or "html" not in (fetched.content_type or "").lower():
+        return None
+    try:
+        return parse_bytes(fetched.body, url=fetched.url, content_type=fetched.content_type).published
+    except UnreadableReport:
+        return None
+
+
 def _section_of(args: argparse.Namespace, config: Config) -> tuple[str, str]:
     """(site id, section id) of a configured section named by --site/--section (ValueError: usage)."""
     if not args.section:
@@ -491,8 +551,9 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return _usage(f"`{url}` 不是有效的 http(s) 网址")
     as_of = args.as_of or dt.datetime.now(config.general.tz).date()
-    fetched = fetch(args.url, config)
-    evidence = [keep_evidence(config, fetched)]
+    fetched, made = fetch_report(args.url, config)
+    evidence = [keep_evidence(config, f) for f in made]
+    published = args.published or (_page_date(made[0]) if fetched is not made[0] else None)
     data = fetched.body
     if data is None:
         verification = unreadable(f"{args.url}：{fetched.reason}", year=args.year, government=args.government)
@@ -504,18 +565,18 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
         previous = None
         prev_problem = None
         if args.previous_url:
-            prev = fetch(args.previous_url, config)
-            evidence.append(keep_evidence(config, prev))
+            prev, prev_made = fetch_report(args.previous_url, config)
+            evidence += [keep_evidence(config, f) for f in prev_made]
             previous = prev.body
             if previous is None:
                 prev_problem = f"上年年报 {args.previous_url} 无法获取（{prev.reason}），未核对上年结转"
         verification = verify_document(
             data,
-            url=args.url,
+            url=fetched.url,
             content_type=fetched.content_type,
             year=args.year,
             government=args.government,
-            published=args.published,
+            published=published,
             previous=previous,
             previous_url=args.previous_url or "",
         )
@@ -523,7 +584,7 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
             from checks.annual_report import Problem
 
             verification.problems.append(Problem("carry", prev_problem, status="unknown"))
-    results = findings(verification, url=args.url, evidence=evidence, government=args.government)
+    results = findings(verification, url=fetched.url, evidence=evidence, government=args.government)
     if args.evidence_out:
         write_evidence_bundle(
             results, config.evidence_dir, args.evidence_out, config, f"证据包：年报核验 {args.url}"
