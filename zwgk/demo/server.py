@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     except PortInUseError as exc:
         print(exc.strerror, file=sys.stderr)
         return 2
-    print(f"示范区演示网站已启动：{running.url}（站点日期 {today}，共 {len(site.pages)} 个页面；Ctrl-C 退出）")
+    print(f"示范区演示网站已启动：{running.url}（站点日期 {today}，共 {len(site.pages)} 个页面；Ctrl-C 退出）", flush=True)
     try:
         running.thread.join()
     except KeyboardInterrupt:
