@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crawler.linkcheck.politeness import PolitenessParams
 from zwgk.config import Config, SiteConfig
 
 # Large enough for list and article pages; attachments get their own per-request cap.
@@ -14,24 +15,37 @@ def obey_robots(config: Config, site: SiteConfig) -> bool:
     return config.crawl.obey_robots if site.obey_robots is None else site.obey_robots
 
 
+def host_limits(config: Config) -> tuple[int, float]:
+    """Per-host concurrency and minimum spacing shared with the link checker.
+
+    One small county server sees both the crawler and the link checker: each
+    obeys the stricter of ``[crawl]`` and ``[links]`` per-host limits.
+    """
+    shared = PolitenessParams.from_links(config.links)
+    concurrency = min(config.crawl.concurrency_per_host, shared.per_host_concurrency)
+    return concurrency, max(config.crawl.delay_seconds, shared.interval)
+
+
 def scrapy_settings(config: Config, site: SiteConfig, *, log_level: str = "WARNING") -> dict[str, Any]:
     crawl = config.crawl
+    per_host, delay = host_limits(config)
     return {
         "BOT_NAME": "zwgk-monitor",
         "USER_AGENT": config.general.user_agent,
         "ROBOTSTXT_OBEY": obey_robots(config, site),
         "ROBOTSTXT_USER_AGENT": config.general.user_agent,
-        "CONCURRENT_REQUESTS": max(8, crawl.concurrency_per_host * 2),
-        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_host,
+        "CONCURRENT_REQUESTS": max(8, per_host * 2),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
         "CONCURRENT_ITEMS": 10,
         # Its cache misses on bound methods: it re-parsed the callback's source for every response.
         "WARN_ON_GENERATOR_RETURN_VALUE": False,
-        "DOWNLOAD_DELAY": crawl.delay_seconds,
+        "DOWNLOAD_DELAY": delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": False,
         "DOWNLOAD_TIMEOUT": crawl.download_timeout,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-        "AUTOTHROTTLE_START_DELAY": crawl.delay_seconds,
-        "AUTOTHROTTLE_MAX_DELAY": max(30.0, crawl.delay_seconds * 4),
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(crawl.concurrency_per_host),
+        "AUTOTHROTTLE_START_DELAY": delay,
+        "AUTOTHROTTLE_MAX_DELAY": max(30.0, delay * 4),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(per_host),
         "RETRY_ENABLED": crawl.retry_times > 0,
         "RETRY_TIMES": crawl.retry_times,
         "REDIRECT_MAX_TIMES": 10,
