@@ -21,11 +21,13 @@ import datetime as dt
 import io
 import json
 import sys
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
+
+from zwgk.textcols import display_width as _width
+from zwgk.textcols import pad as _pad
 
 FORMATS = ("table", "json", "csv", "xlsx")
 
@@ -198,12 +200,6 @@ def write_xlsx(
     wb.save(out)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
 
 
 def write_table(

@@ -14,6 +14,8 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 
+from crawler.extract.tables import table_grid
+
 TABLE_MARK = "\ue000TABLE{}\ue000"
 _TABLE_MARK_RE = re.compile("\ue000TABLE(\\d+)\ue000")
 
@@ -65,49 +67,12 @@ def _clean(text: str) -> str:
 
 
 def _html_grid(table) -> Grid:  # noqa: ANN001 - lxml element
-    """Expand rowspan/colspan into a full grid (the HTML table model, simplified)."""
-    grid: list[list[Cell | None]] = []
-    pending: dict[tuple[int, int], Cell] = {}
-    rows = [tr for tr in table.iter("tr") if tr.getparent() is not None and _owner_table(tr) is table]
-    for r, tr in enumerate(rows):
-        line: list[Cell | None] = []
-        col = 0
-        for td in tr:
-            if td.tag not in ("td", "th"):
-                continue
-            while (r, col) in pending:
-                line.append(pending.pop((r, col)))
-                col += 1
-            cell = Cell(_clean(td.text_content()))
-            colspan = _span(td.get("colspan"))
-            rowspan = _span(td.get("rowspan"))
-            for dc in range(colspan):
-                line.append(cell)
-                for dr in range(1, rowspan):
-                    pending[(r + dr, col + dc)] = cell
-            col += colspan
-        while (r, col) in pending:
-            line.append(pending.pop((r, col)))
-            col += 1
-        grid.append(line)
+    """Expand rowspan/colspan into a full rectangle; merged cells repeat one Cell object."""
+    grid: list[list[Cell | None]] = table_grid(table, lambda td: Cell(_clean(td.text_content())))
     width = max((len(row) for row in grid), default=0)
     for row in grid:
         row.extend([None] * (width - len(row)))
     return Grid(grid)
-
-
-def _owner_table(tr):  # noqa: ANN001, ANN202
-    node = tr.getparent()
-    while node is not None and node.tag != "table":
-        node = node.getparent()
-    return node
-
-
-def _span(value: str | None) -> int:
-    try:
-        return max(1, min(int(str(value).strip()), 100))
-    except (TypeError, ValueError):
-        return 1
 
 
 _BLOCKS = {

@@ -6,9 +6,14 @@ Tables pasted from Word (``mso-*`` styles, ``<o:p>``) merge cells across the row
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import lxml.html
 
 from .html import clean_text, parse_html
+
+T = TypeVar("T", bound=Any)
 
 
 def _span(value: str | None) -> int:
@@ -18,13 +23,21 @@ def _span(value: str | None) -> int:
         return 1
 
 
-def table_grid(table: lxml.html.HtmlElement) -> list[list[str]]:
-    """Rows of cell texts with merged cells expanded (nested tables are not descended into)."""
-    grid: list[list[str]] = []
-    pending: dict[tuple[int, int], str] = {}  # (row, col) -> text carried down by a rowspan
+def table_grid(
+    table: lxml.html.HtmlElement,
+    make_cell: Callable[[lxml.html.HtmlElement], T] | None = None,
+) -> list[list[T]]:
+    """Rows of cells with merged cells expanded (nested tables are not descended into).
+
+    ``make_cell`` turns a ``<td>``/``<th>`` into the cell value (default: its clean text);
+    a merged cell repeats the same value object in every position it covers.
+    """
+    make = make_cell or (lambda cell: clean_text(cell.text_content()))
+    grid: list[list[T]] = []
+    pending: dict[tuple[int, int], T] = {}  # (row, col) -> value carried down by a rowspan
     rows = [tr for tr in table.iter("tr") if _owner(tr) is table]
     for r, tr in enumerate(rows):
-        row: list[str] = []
+        row: list[T] = []
         col = 0
         for cell in tr:
             if cell.tag not in ("td", "th"):
@@ -32,12 +45,12 @@ def table_grid(table: lxml.html.HtmlElement) -> list[list[str]]:
             while (r, col) in pending:
                 row.append(pending.pop((r, col)))
                 col += 1
-            text = clean_text(cell.text_content())
+            value = make(cell)
             rs, cs = _span(cell.get("rowspan")), _span(cell.get("colspan"))
             for c in range(cs):
-                row.append(text)
+                row.append(value)
                 for extra in range(1, rs):
-                    pending[(r + extra, col + c)] = text
+                    pending[(r + extra, col + c)] = value
             col += cs
         while (r, col) in pending:
             row.append(pending.pop((r, col)))

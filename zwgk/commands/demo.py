@@ -15,7 +15,6 @@ import datetime as dt
 import logging
 import sys
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,8 @@ from urllib.parse import urlsplit
 
 from zwgk.cli import add_config_option
 from zwgk.config import Config, load_config
+from zwgk.textcols import display_width as _width
+from zwgk.textcols import pad as _pad
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +87,6 @@ class _Stages:
         return result
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:

@@ -8,10 +8,11 @@ import datetime as dt
 import io
 import json
 import sys
-import unicodedata
 from collections.abc import Sequence
 
 from zwgk.cli import add_config_option
+from zwgk.textcols import clip as _clip
+from zwgk.textcols import render_table
 
 VERDICTS = ("ok", "suspect", "broken", "blocked", "unknown")
 VERDICT_LABELS = {"ok": "正常", "suspect": "疑似", "broken": "失效", "blocked": "被拦截", "unknown": "未检查"}
@@ -226,28 +227,3 @@ def run_probe(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- table helpers
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _clip(text: str, limit: int) -> str:
-    if _width(text) <= limit:
-        return text
-    out = ""
-    for c in text:
-        if _width(out + c) > limit - 1:
-            break
-        out += c
-    return out + "…"
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Plain-text table aligned for double-width characters."""
-    widths = [max(_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(
-            str(c) + " " * (w - _width(str(c))) for c, w in zip(cells, widths, strict=True)
-        ).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])

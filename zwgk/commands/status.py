@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import unicodedata
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from zwgk.cli import add_config_option
+from zwgk.textcols import clip as _clip
+from zwgk.textcols import render_table
 
 if TYPE_CHECKING:
     from store.models import JobRun
@@ -33,30 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- table rendering
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if _width(text) <= limit:
-        return text
-    out = ""
-    for c in text:
-        if _width(out + c) > limit - 1:
-            break
-        out += c
-    return out + "…"
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """A plain-text table aligned for CJK (double-width) characters."""
-    widths = [max(_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(str(c) + " " * (w - _width(str(c))) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
 # --------------------------------------------------------------------------- the command
