@@ -4,7 +4,8 @@ Jobs are built from settings.toml at start (``build_specs``):
 
 * ``crawl:<site>`` per site on ``schedule.crawl`` (with jitter), followed by
   ``links:<site>`` and ``check:<site>`` when ``schedule.check_after_crawl``;
-* ``report_daily`` / ``report_weekly`` on their crons, each followed by ``deliver:<kind>``
+* ``report_daily`` (then ``report_department``: each department's own report) and
+  ``report_weekly`` on their crons, each followed by ``deliver:<kind>``
   (and preceded by ``check:all`` when checks do not follow the crawls);
 * ``availability`` every ``schedule.availability_minutes``;
 * ``outbox`` (retries of the delivery outbox) every ``mail.retry_base_seconds`` (1–15 minutes).
@@ -63,6 +64,7 @@ KIND_LABELS = {
     "check": "合规检查",
     "report_daily": "日报",
     "report_weekly": "周报",
+    "report_department": "部门问题清单",
     "deliver": "投递",
     "availability": "可用性探测",
     "outbox": "发件箱重试",
@@ -270,6 +272,11 @@ def build_specs(
         ("report_daily", sched.daily_report, "日报", 30),
         ("report_weekly", sched.weekly_report, "周报", 31),
     ):
+        department_stages = (
+            (Stage("report_department", "report_department", _report_stage("department")),)
+            if kind == "report_daily"
+            else ()
+        )
         specs.append(
             JobSpec(
                 id=kind,
@@ -277,6 +284,8 @@ def build_specs(
                 stages=(
                     *pre_check,
                     Stage(kind, kind, _report_stage(kind.removeprefix("report_"))),
+                    # Each department receives only its own findings, with the daily scorecard.
+                    *department_stages,
                     Stage(f"deliver:{kind}", "deliver", _deliver, requires=kind),
                 ),
                 catch_up_order=order,

@@ -67,7 +67,7 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
         thread.join(60)
     assert codes == [0]
 
-    order = ["crawl:local", "links:local", "check:local", "report_daily", "deliver:report_daily"]
+    order = ["crawl:local", "links:local", "check:local", "report_daily", "report_department", "deliver:report_daily"]
     runs = {job_id: _runs(app, job_id) for job_id in order}
     assert all(len(r) == 1 for r in runs.values()), {k: len(v) for k, v in runs.items()}
     chain = [runs[job_id][0] for job_id in order]
@@ -75,7 +75,7 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
         assert before.finished_at is not None
         assert before.finished_at <= after.started_at, (before.job_id, after.job_id)
 
-    crawl, links, check, report, deliver = chain
+    crawl, links, check, report, department_report, deliver = chain
     _expect(crawl, "crawler.runner")
     if crawl.status == "ok":
         assert jobstore.recent_crawl_runs(app.db)["local"], "a successful crawl job leaves a CrawlRun"
@@ -86,6 +86,7 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
         assert links.status == check.status == "failed"
         assert "未运行" in (check.message or "")
     _expect(report, "reports.build")
+    _expect(department_report, "reports.build")
     if report.status == "ok":
         _expect(deliver, "reports.delivery.outbox")
 

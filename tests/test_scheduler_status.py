@@ -76,7 +76,8 @@ def test_without_check_after_crawl_the_reports_check_first(tmp_path: Path) -> No
     settings.write_text(text, encoding="utf-8")
     specs = {spec.id: spec for spec in scheduler.build_specs(load_config(settings))}
     assert [s.job_id for s in specs["crawl:local"].stages] == ["crawl:local"]
-    assert [s.job_id for s in specs["report_daily"].stages] == ["check:all", "report_daily", "deliver:report_daily"]
+    daily = [s.job_id for s in specs["report_daily"].stages]
+    assert daily == ["check:all", "report_daily", "report_department", "deliver:report_daily"]
     assert specs["crawl:local"].trigger.jitter == 300
 
 
