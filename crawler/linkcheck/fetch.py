@@ -150,7 +150,8 @@ async def fetch(
                 elapsed += time.monotonic() - started
                 attempt.final_url = current
                 attempt.reason, attempt.detail = _error_reason(exc)
-                if isinstance(exc, ValueError | aiohttp.InvalidURL):
+                # Certificate errors subclass ValueError too: only a real bad URL is "无效 URL".
+                if isinstance(exc, ValueError | aiohttp.InvalidURL) and attempt.reason != "tls":
                     attempt.reason, attempt.detail = "connection", f"无效 URL：{exc}"[:300]
                 return attempt
     finally:
