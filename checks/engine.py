@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from checks.calendar import WorkCalendar
@@ -122,6 +122,8 @@ def evaluate_section(
         if not outcomes and bound:  # the section's own rule always reports the blind spot
             outcomes = [Outcome("unknown", f"无法判断：{section.unreadable_reason()}",
                                 evidence=list(section.list_evidence))]
+    # A verdict of absence ("未公开") is judged on the list pages: they are its evidence.
+    outcomes = [o if o.evidence else replace(o, evidence=list(section.list_evidence)) for o in outcomes]
     return [_result(ind, site, section, o) for o in outcomes]
 
 

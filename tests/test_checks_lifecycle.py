@@ -152,3 +152,18 @@ def test_list_evidence_is_the_first_page_of_the_newest_crawl(tmp_path: Path) -> 
     assert ev["url"] == "http://127.0.0.1:8765/gzdt/index.html"
     assert ev["captured_at"] == local(D(2026, 11, 20), 6).isoformat()
     store.close()
+
+
+def test_absence_findings_carry_the_list_page_they_were_judged_on(tmp_path: Path) -> None:
+    """"未公开" is judged on the list: that capture is its evidence, for every kind that reports absence."""
+    config = make_config(tmp_path, [{"id": "dibao", "indicator": "shanting.19", "department": "mzj"}])
+    store = Store(config)
+    store.crawl("dibao", D(2026, 11, 20))
+    store.item("dibao", "2026年8月城乡低保发放情况", D(2026, 9, 5), seen=D(2026, 11, 20))
+    results = [r for r in run_checks(config, store.db, D(2026, 11, 22), record=False) if r.rule == "shanting.19"]
+    missing = [r for r in results if r.status == "fail"]
+    assert missing, [(r.period, r.status) for r in results]
+    for r in missing:
+        assert r.evidence, r.message
+        assert r.evidence[0]["warc_file"] == "portal/2026.warc.gz" and r.evidence[0]["captured_at"]
+    store.close()
