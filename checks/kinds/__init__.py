@@ -88,6 +88,7 @@ def _load() -> None:
     _loaded = True
     from checks.kinds import (  # noqa: F401
         after_trigger,
+        annual_report,
         availability,
         cadence,
         freshness,

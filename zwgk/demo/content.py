@@ -203,10 +203,13 @@ def office_columns(b: _Builder, today: dt.date) -> None:
     latest_due = today.year - 1 if today > dt.date(today.year, 3, 31) else today.year - 2
     b.site.planted.missing_annual_report_year = latest_due
     b.site.planted.annual_report_list_url = ndbg.list_path
+    carried: list[int] | None = None  # each year's 二、上年结转 is the previous year's 四、结转下年度
     for year in range(latest_due - 3, latest_due):
         day = workday_on_or_before(dt.date(year + 1, 3, b.rng.randint(10, 28)))
+        numbers = annual_report_numbers(b, carried)
+        carried = numbers["四"][:6]
         b.add(ndbg, f"示范区人民政府{year}年政府信息公开工作年度报告", day, source="示范区人民政府办公室",
-              keywords="政府信息公开工作年度报告", body=lambda a, y=year: annual_report_body(b, y))
+              keywords="政府信息公开工作年度报告", body=lambda a, y=year, n=numbers: annual_report_body(b, y, n))
 
 
 def _broken_link_body(b: _Builder, paras: list[str]):
@@ -268,12 +271,16 @@ T3_LABELS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-def annual_report_numbers(b: _Builder) -> dict[str, list[int]]:
-    """表三 values per row key, 7 columns (6 applicant kinds + 总计), arithmetic consistent."""
+def annual_report_numbers(b: _Builder, carried_in: list[int] | None = None) -> dict[str, list[int]]:
+    """表三 values per row key, 7 columns (6 applicant kinds + 总计), arithmetic consistent.
+
+    ``carried_in``: the previous report's 四、结转下年度 per applicant column (its 二、上年结转).
+    """
     outcome_keys = [k for _, k in T3_LABELS if k.startswith("三.") and k != "三.七"]
     values = {k: [0] * 6 for _, k in T3_LABELS}
     for p, (lo, hi) in enumerate(((20, 60), (0, 6), (0, 1), (0, 1), (0, 3), (0, 2))):
-        new, carried = b.rng.randint(lo, hi), b.rng.randint(0, 2) if p == 0 else 0
+        new = b.rng.randint(lo, hi)
+        carried = carried_in[p] if carried_in is not None else (b.rng.randint(0, 2) if p == 0 else 0)
         carry_next = min(new + carried, b.rng.randint(0, 2))
         handled = new + carried - carry_next
         values["一"][p], values["二"][p], values["四"][p] = new, carried, carry_next
@@ -285,8 +292,7 @@ def annual_report_numbers(b: _Builder) -> dict[str, list[int]]:
     return {k: v + [sum(v)] for k, v in values.items()}
 
 
-def annual_report_body(b: _Builder, year: int) -> Markup:
-    numbers = annual_report_numbers(b)
+def annual_report_body(b: _Builder, year: int, numbers: dict[str, list[int]]) -> Markup:
     t3 = [{"labels": labels, "values": numbers[key]} for labels, key in T3_LABELS]
     t4: list[int] = []
     for _ in range(3):
