@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-import pytest
-from engines_support import fresh_postgres_url, postgres_server, postgres_url  # noqa: F401
-from sqlalchemy import inspect
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
 
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+from engines_support import PostgresServer, fresh_postgres_url, postgres_server, postgres_url  # noqa: F401
+from scheduler_support import local_site, seed_success, wait_for, write_settings
+from sqlalchemy import inspect, select, update
+
+import scheduler
+from store import jobs as jobstore
 from store.db import Database
+from store.models import Finding, Item, Lock, utcnow
+from zwgk.app import open_app
+from zwgk.cli import main
+from zwgk.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.engines
 
@@ -19,3 +38,178 @@ def test_migrations_apply_on_postgres(fresh_postgres_url: str) -> None:  # noqa:
         Database(fresh_postgres_url).dispose()  # a second open is a no-op migration
     finally:
         db.dispose()
+
+
+# --------------------------------------------------------------------------- the pipeline on both engines
+
+
+def _settings(tmp_path: Path, port: int, database_url: str) -> Path:
+    """The committed settings.toml on the demo server's port, a private var/ and the given database."""
+    text = (ROOT / "settings.toml").read_text(encoding="utf-8")
+    text = text.replace("http://127.0.0.1:8765/", f"http://127.0.0.1:{port}/")
+    for key in ("evidence_dir", "reports_dir", "outbox_dir"):
+        text = re.sub(rf'^{key} = "var/', f'{key} = "{tmp_path.as_posix()}/var/', text, flags=re.M)
+    text, n = re.subn(r'^database_url = ".*?"', f'database_url = "{database_url}"', text, count=1, flags=re.M)
+    assert n == 1
+    text += "\n[links]\nrecheck_delay_seconds = 1\nper_host_rate = 200.0\nper_host_concurrency = 8\n"
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@dataclass
+class EngineRun:
+    config_path: Path
+    items: list[tuple]
+    findings: list[tuple]
+    results: list[tuple]
+    reports: list[Path]
+
+
+def _run_pipeline(config_path: Path, today: dt.date) -> EngineRun:
+    from zwgk import pipeline
+    from zwgk.app import open_app
+
+    app = open_app(config_path)
+    try:
+        crawl = pipeline.crawl(app)
+        assert crawl and all(getattr(o, "ok", True) for o in crawl), crawl
+        pipeline.probe_availability(app)
+        pipeline.check_links(app)
+        results = pipeline.check(app, today)
+        reports = list(pipeline.report(app, "daily", today) or [])
+        reports += list(pipeline.report(app, "department", today, department_id="mzj") or [])
+        with app.db.session() as s:
+            items = sorted(tuple(r) for r in s.execute(select(Item.site_id, Item.section_id, Item.url,
+                                                              Item.published, Item.date_source)))
+            findings = sorted((tuple(r) for r in s.execute(select(Finding.rule, Finding.site_id, Finding.section_id,
+                                                                  Finding.period, Finding.status))), key=repr)
+    finally:
+        app.close()
+    verdicts = sorted(((r.rule, r.site, r.section, r.period, r.status) for r in results), key=repr)
+    return EngineRun(config_path, items, findings, verdicts, [Path(p) for p in reports])
+
+
+@pytest.fixture(scope="module")
+def both_engines(tmp_path_factory, postgres_server: PostgresServer) -> dict[str, EngineRun]:  # noqa: F811
+    from zwgk.demo.server import serve
+    from zwgk.demo.site import build_site
+
+    today = dt.datetime.now(load_config(ROOT / "settings.toml").general.tz).date()
+    server = serve(build_site(today), host="127.0.0.1", port=0)
+    try:
+        runs = {}
+        pg_url = postgres_server.create_database("pipeline")
+        for name, url in (("sqlite", None), ("postgresql", pg_url)):
+            tmp = tmp_path_factory.mktemp(name)
+            config_path = _settings(tmp, server.port, url or f"sqlite:///{tmp.as_posix()}/zwgk.db")
+            runs[name] = _run_pipeline(config_path, today)
+    finally:
+        server.stop()
+    return runs
+
+
+def test_pipeline_gives_the_same_items_and_findings_on_postgres(both_engines: dict[str, EngineRun]) -> None:
+    lite, pg = both_engines["sqlite"], both_engines["postgresql"]
+    assert load_config(pg.config_path).database_url.startswith("postgresql+psycopg://")
+    assert len(lite.items) > 50 and any(i[3] is not None for i in lite.items), lite.items[:5]
+    assert pg.items == lite.items
+    assert {f[4] for f in lite.findings} >= {"fail"}, lite.findings
+    assert pg.findings == lite.findings
+    assert pg.results == lite.results
+    assert any(p.suffix == ".html" for p in pg.reports), pg.reports
+
+
+def _findings_json(config_path: Path, capsys) -> list[tuple]:  # type: ignore[no-untyped-def]
+    assert main(["findings", "--config", str(config_path), "--status", "all", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["findings"]
+    return sorted(((r["rule"], r["site"], r["section"], r["period"], r["status"]) for r in rows), key=repr)
+
+
+def test_cli_status_and_findings_read_postgres(both_engines: dict[str, EngineRun], capsys) -> None:
+    lite, pg = both_engines["sqlite"], both_engines["postgresql"]
+    capsys.readouterr()
+    code = main(["status", "--config", str(pg.config_path)])
+    status = capsys.readouterr().out
+    assert code in (0, 1), status
+    assert "portal" in status and "成功" in status, status  # the crawl run stored on PostgreSQL
+    listed = _findings_json(pg.config_path, capsys)
+    assert listed and listed == _findings_json(lite.config_path, capsys)
+    assert len(listed) == len(pg.findings)
+
+
+# --------------------------------------------------------------------------- the scheduler lease on PostgreSQL
+
+STALE = dt.timedelta(seconds=90)
+
+
+def _race(db: Database, holders: list[str]) -> list[str]:
+    """All holders try to take the lease at the same moment; returns the winners."""
+    barrier = threading.Barrier(len(holders))
+    won: list[str] = []
+
+    def contend(holder: str) -> None:
+        barrier.wait()
+        if jobstore.acquire_lock(db, "scheduler", holder, stale_after=STALE):
+            won.append(holder)
+
+    threads = [threading.Thread(target=contend, args=(h,)) for h in holders]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    return won
+
+
+def test_only_one_contender_gets_the_lease_on_postgres(fresh_postgres_url: str) -> None:  # noqa: F811
+    db = Database(fresh_postgres_url)
+    try:
+        won = _race(db, [f"host{i}:1" for i in range(6)])
+        assert len(won) == 1, won
+        assert jobstore.lock_info(db, "scheduler").holder == won[0]
+        assert not jobstore.acquire_lock(db, "scheduler", "late:1", stale_after=STALE)
+        # A stale lease: again exactly one of the contenders takes it over.
+        with db.session() as s:
+            s.execute(update(Lock).values(heartbeat_at=utcnow() - dt.timedelta(seconds=120)))
+        won2 = _race(db, [f"next{i}:2" for i in range(6)])
+        assert len(won2) == 1, won2
+        info = jobstore.lock_info(db, "scheduler")
+        assert info.holder == won2[0] and info.heartbeat_at > utcnow() - dt.timedelta(seconds=60)
+        assert not jobstore.heartbeat(db, "scheduler", won[0])  # the old holder learns it lost
+        assert jobstore.release_lock(db, "scheduler", won2[0])
+        assert jobstore.lock_info(db, "scheduler") is None
+    finally:
+        db.dispose()
+
+
+def test_second_scheduler_on_postgres_is_refused(tmp_path: Path, fresh_postgres_url: str) -> None:  # noqa: F811
+    with local_site() as (base, list_url, indicator):
+        settings = write_settings(tmp_path, base, list_url, indicator)
+        text = settings.read_text(encoding="utf-8").replace('database_url = "sqlite:///zwgk.db"',
+                                                            f'database_url = "{fresh_postgres_url}"')
+        settings.write_text(text, encoding="utf-8")
+        config = load_config(settings)
+        assert config.database_url == fresh_postgres_url
+        app = open_app(settings, config=config)
+        jobs = ["crawl:local", "availability", "report_daily", "report_weekly", "outbox"]
+        seed_success(app.db, jobs)
+        hourly = {k: IntervalTrigger(hours=1) for k in ("crawl", "availability", "report_daily", "report_weekly",
+                                                        "outbox")}
+        first = scheduler.Daemon(app, scheduler.build_specs(config, hourly), heartbeat_seconds=0.5)
+        codes: list[int] = []
+        thread = threading.Thread(target=lambda: codes.append(first.serve()), daemon=True)
+        thread.start()
+        try:
+            wait_for(lambda: jobstore.lock_info(app.db, scheduler.LOCK_NAME), 20, "the first scheduler's lease")
+            second = subprocess.run(
+                [sys.executable, "-m", "zwgk", "schedule", "--config", str(settings), "--max-runtime", "20"],
+                cwd=ROOT, capture_output=True, text=True, timeout=60,
+            )
+            assert second.returncode == 2, second.stderr
+            assert "调度器未启动" in second.stderr and first.holder in second.stderr
+            assert jobstore.lock_info(app.db, scheduler.LOCK_NAME).holder == first.holder
+        finally:
+            first.stop("test")
+            thread.join(30)
+            app.close()
+    assert codes == [0]
