@@ -75,7 +75,7 @@ def test_shape_and_totals(district: tuple[Path, dict]) -> None:
             for url in sec["items"]:
                 assert (Path(site["root"]) / urlsplit(url).path.lstrip("/")).is_file()
     html = list((out / "sites").rglob("*.html"))
-    assert len(html) == manifest["totals"]["pages"] == 2 * (1 + 4 * 50 + 3 + 1 + 3 + 3)
+    assert len(html) == manifest["totals"]["pages"] == 2 * (2 + 4 * 50 + 3 + 1 + 3 + 3)
     assert len(list((out / "sites").rglob("*.pdf"))) == manifest["totals"]["attachments"] == 2 * 40
     assert manifest["totals"]["broken"] == sum(len(s["broken"]) for s in manifest["sites"]) > 0
 

@@ -103,7 +103,8 @@ class _Writer:
     def __init__(self, env: Environment, plan: SitePlan, today: dt.date, rng: random.Random, opts: dict[str, Any],
                  pdf: bytes) -> None:
         self.env, self.plan, self.today, self.rng, self.opts, self.pdf = env, plan, today, rng, opts, pdf
-        self.site = {"name": plan.name, "domain": f"www.{plan.id}.gov.cn", "code": f"37{plan.port:08d}", "nav": []}
+        # domain: the Hanweb meta Url is absolute and must not point off the machine
+        self.site = {"name": plan.name, "domain": f"127.0.0.1:{plan.port}", "code": f"37{plan.port:08d}", "nav": []}
         self.docid = 10000
 
     def write(self, path: str, data: str | bytes) -> None:
@@ -231,6 +232,11 @@ class _Writer:
         self.plan.pages += 1
         self.write("/robots.txt", "User-agent: *\nDisallow: /manage/\nAllow: /\n")
         self.write("/images/style.css", "body{font-family:SimSun,serif}\n")
+        self.write("/zwgk/index.html", self.render("index_page.html", title=f"政务公开_{self.plan.name}",
+                                                   heading="政务公开", columns=cols))
+        self.plan.pages += 1
+        for stub in ("/module/jslib/jquery/jquery.js", "/module/web/jpage/jpage.js", "/module/visitcount/visit.jsp"):
+            self.write(stub, "/* stub */\n")
 
     def site_files(self, m: int, k: int) -> None:
         cols: list[Column] = []

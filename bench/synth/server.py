@@ -40,7 +40,7 @@ http {{
     access_log off;
     sendfile on;
     keepalive_requests 100000;
-    types {{ text/html html; application/pdf pdf; text/xml xml; text/css css; text/plain txt; }}
+    types {{ text/html html; application/pdf pdf; text/xml xml; text/css css; text/plain txt; application/javascript js jsp; }}
     charset utf-8;
     charset_types text/xml text/plain;
     client_body_temp_path {prefix}/tmp_body;
