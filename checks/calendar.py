@@ -28,9 +28,19 @@ class WorkCalendar:
         self.workdays = frozenset(config.workdays)
         # Years the settings file covers explicitly count as known, even beyond the package data.
         self.configured_years = frozenset(d.year for d in (*self.holidays, *self.workdays))
+        # chinese_calendar validates every date against its whole table (min/max over dicts):
+        # answers are memoised per date, and add_working_days per (start, n).
+        self._days: dict[dt.date, tuple[bool, bool]] = {}
+        self._added: dict[tuple[dt.date, int], tuple[dt.date, bool]] = {}
 
     def is_workday(self, day: dt.date) -> tuple[bool, bool]:
         """(is a working day, uncertain)."""
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: dt.date) -> tuple[bool, bool]:
         if day in self.workdays:
             return True, False
         if day in self.holidays:
@@ -43,6 +53,12 @@ class WorkCalendar:
 
     def add_working_days(self, start: dt.date, n: int) -> tuple[dt.date, bool]:
         """The n-th working day after ``start`` (start itself not counted); n=0 returns start."""
+        known = self._added.get((start, n))
+        if known is None:
+            known = self._added[(start, n)] = self._add_working_days(start, n)
+        return known
+
+    def _add_working_days(self, start: dt.date, n: int) -> tuple[dt.date, bool]:
         day, uncertain, count = start, False, 0
         while count < n:
             day += dt.timedelta(days=1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from functools import lru_cache
 from typing import Any
 
 from checks.kinds import register
@@ -85,11 +86,18 @@ def _written(section: SectionData, params: dict[str, Any], ctx: Context) -> list
 # --------------------------------------------------------------------------- 政策解读
 
 
-def _terms(title: str) -> set[str]:
+@lru_cache(maxsize=65536)  # every policy is compared with every interpretation: parse each title once
+def _terms(title: str) -> frozenset[str]:
     text = _NOISE.sub("", title or "")
-    return {text[i:i + 2] for i in range(len(text) - 1)} - _STOP
+    return frozenset({text[i:i + 2] for i in range(len(text) - 1)} - _STOP)
 
 
+@lru_cache(maxsize=65536)
+def _quotes(title: str) -> tuple[str, ...]:
+    return tuple(_QUOTE.findall(title or ""))
+
+
+@lru_cache(maxsize=65536)
 def _core(title: str) -> str:
     """A policy title without the 关于印发…的通知 wrapper."""
     text = re.sub(r"^.*?关于印发", "", title or "")
@@ -104,7 +112,7 @@ def explains(interp: ItemView, policy: ItemView, min_shared: int) -> str | None:
     if policy.page and interp.url in policy.page.links:
         return "link"
     core = _core(policy.title)
-    for quoted in _QUOTE.findall(interp.title or ""):
+    for quoted in _quotes(interp.title or ""):
         if quoted and (quoted in policy.title or _core(quoted) == core or core in quoted):
             return "quote"
     if len(core) >= 6 and core in (interp.title or ""):
