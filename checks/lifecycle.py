@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from store.models import Finding, FindingEvent, utcnow
 
@@ -28,16 +28,21 @@ if TYPE_CHECKING:
     from store.db import Database
 
 PROBLEMS = ("fail", "warn")
+CHUNK = 500  # keys per IN (...) query
+# The columns a run may change on an existing finding (written back in one executemany).
+_MUTABLE = ("status", "message", "evidence", "details", "due", "uncertain", "severity", "department_id",
+            "last_confirmed", "resolved_at", "reopened_count", "last_as_of")
+_LOADED = ("id", "key", *_MUTABLE)
 
 
-def _apply(finding: Finding, result: FindingResult) -> None:
-    finding.message = result.message
-    finding.evidence = result.evidence
-    finding.details = _jsonable(result.details)
-    finding.due = result.due
-    finding.uncertain = result.uncertain
-    finding.severity = result.severity
-    finding.department_id = result.department
+def _apply(finding: dict[str, Any], result: FindingResult) -> None:
+    finding["message"] = result.message
+    finding["evidence"] = result.evidence
+    finding["details"] = _jsonable(result.details)
+    finding["due"] = result.due
+    finding["uncertain"] = result.uncertain
+    finding["severity"] = result.severity
+    finding["department_id"] = result.department
 
 
 def _jsonable(value):  # type: ignore[no-untyped-def]
@@ -50,62 +55,101 @@ def _jsonable(value):  # type: ignore[no-untyped-def]
     return value
 
 
-def _event(session, finding: Finding, old: str | None, new: str, message: str, now: dt.datetime) -> None:  # type: ignore[no-untyped-def]
-    session.add(FindingEvent(finding_id=finding.id, at=now, old_status=old, new_status=new, message=message))
+def _existing(session, keys: list[str]) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The stored findings for these keys (only the columns the lifecycle reads or writes)."""
+    cols = [getattr(Finding, c) for c in _LOADED]
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(keys), CHUNK):
+        for row in session.execute(select(*cols).where(Finding.key.in_(keys[i:i + CHUNK]))):
+            out[row.key] = dict(row._mapping)
+    return out
 
 
 def record_results(
     db: Database, results: Iterable[FindingResult], as_of: dt.date, *, now: dt.datetime | None = None
 ) -> dict[str, int]:
-    """Update the findings table from one check run; returns counts of what changed."""
+    """Update the findings table from one check run; returns counts of what changed.
+
+    Set-based: the stored findings of all result keys are read in a few IN queries, the
+    transitions are applied in memory in result order (a key seen twice behaves as if the
+    first result had been written), and inserts, updates and events go out as executemany.
+    """
     now = now or utcnow()
+    results = list(results)
     counts = {"new": 0, "confirmed": 0, "resolved": 0, "reopened": 0, "kept": 0}
     with db.session() as session:
+        known = _existing(session, list(dict.fromkeys(r.key for r in results)))
+        created: dict[str, dict[str, Any]] = {}
+        touched: dict[str, dict[str, Any]] = {}
+        events: list[tuple[str, str | None, str, str]] = []  # key, old, new, message
         for result in results:
             key = result.key
-            finding = session.scalar(select(Finding).where(Finding.key == key))
-            if finding is not None and finding.last_as_of and finding.last_as_of > as_of:
+            finding = created.get(key) or known.get(key)
+            if finding is not None and finding["last_as_of"] and finding["last_as_of"] > as_of:
                 continue
             status = result.status
             if finding is None:
                 if status == "pass":
                     continue
-                finding = Finding(key=key, rule=result.rule, kind=result.kind, site_id=result.site,
-                                  section_id=result.section, period=result.period, status=status,
-                                  first_detected=now, last_confirmed=now, reopened_count=0, last_as_of=as_of,
-                                  message=result.message)
+                finding = {"key": key, "rule": result.rule, "kind": result.kind, "site_id": result.site,
+                           "section_id": result.section, "period": result.period, "status": status,
+                           "first_detected": now, "last_confirmed": now, "resolved_at": None, "reopened_count": 0,
+                           "last_as_of": as_of}
                 _apply(finding, result)
-                session.add(finding)
-                session.flush()
-                _event(session, finding, None, status, result.message, now)
+                created[key] = finding
+                events.append((key, None, status, result.message))
                 counts["new"] += 1
                 continue
-            old = finding.status
-            finding.last_as_of = as_of
+            if key in known:
+                touched[key] = finding
+            old = finding["status"]
+            finding["last_as_of"] = as_of
             if status == "unknown":
                 if old == "unknown":
                     _apply(finding, result)
-                    finding.last_confirmed = now
+                    finding["last_confirmed"] = now
                 counts["kept"] += 1
                 continue
             if status in PROBLEMS:
-                if finding.resolved_at is not None or old == "pass":
-                    finding.reopened_count += 1
-                    finding.resolved_at = None
+                if finding["resolved_at"] is not None or old == "pass":
+                    finding["reopened_count"] += 1
+                    finding["resolved_at"] = None
                     counts["reopened"] += 1
                 else:
                     counts["confirmed"] += 1
-                finding.status = status
-                finding.last_confirmed = now
+                finding["status"] = status
+                finding["last_confirmed"] = now
                 _apply(finding, result)
                 if old != status:
-                    _event(session, finding, old, status, result.message, now)
+                    events.append((key, old, status, result.message))
                 continue
             # status == "pass"
             if old != "pass":
-                finding.status = "pass"
-                finding.resolved_at = now
+                finding["status"] = "pass"
+                finding["resolved_at"] = now
                 _apply(finding, result)
-                _event(session, finding, old, "pass", result.message, now)
+                events.append((key, old, "pass", result.message))
                 counts["resolved"] += 1
+        _write(session, created, touched, events, now)
     return counts
+
+
+def _write(session, created: dict[str, dict[str, Any]], touched: dict[str, dict[str, Any]],  # type: ignore[no-untyped-def]
+           events: list[tuple[str, str | None, str, str]], now: dt.datetime) -> None:
+    if created:
+        session.execute(insert(Finding), list(created.values()))
+    if touched:
+        stmt = update(Finding).where(Finding.id == bindparam("_id")).values(
+            {c: bindparam(c) for c in _MUTABLE})
+        rows = [{"_id": f["id"], **{c: f[c] for c in _MUTABLE}} for f in touched.values()]
+        session.connection().execute(stmt, rows)
+    if events:
+        ids = {k: f["id"] for k, f in touched.items()}
+        new_keys = list(created)
+        for i in range(0, len(new_keys), CHUNK):
+            chunk = new_keys[i:i + CHUNK]
+            rows = session.execute(select(Finding.key, Finding.id).where(Finding.key.in_(chunk)))
+            ids.update((key, ident) for key, ident in rows)
+        session.execute(insert(FindingEvent), [
+            {"finding_id": ids[key], "at": now, "old_status": old, "new_status": new, "message": message}
+            for key, old, new, message in events])
