@@ -22,6 +22,19 @@ from store.models import Attachment, Item, Link, LinkRef, ListSnapshot, Page, Se
 # Lower is better: meta > page/xxgk > list > url > none.
 DATE_RANK = {"meta": 0, "page": 1, "xxgk": 1, "list": 2, "url": 3, "none": 4}
 CHUNK = 400
+# Column limits that PostgreSQL enforces (SQLite does not): a longer value would fail the whole batch.
+URL_MAX = Link.__table__.c.url.type.length
+VALIDATOR_MAX = {"etag": Page.__table__.c.etag.type.length,
+                 "last_modified": Page.__table__.c.last_modified.type.length}
+
+
+def _fit_validators(columns: dict[str, Any]) -> dict[str, Any]:
+    """Drop an over-long ETag/Last-Modified (untrusted headers): a cut one would be wrong, so go without."""
+    for name, limit in VALIDATOR_MAX.items():
+        value = columns.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            columns[name] = None
+    return columns
 
 
 def _chunks(values: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
@@ -63,7 +76,7 @@ class Sink:
     def add_snapshot(self, **columns: Any) -> int:
         """Queue a ListSnapshot; returns a key items can refer to."""
         key = next(self._keys)
-        self._snapshots[key] = columns
+        self._snapshots[key] = _fit_validators(columns)
         self._maybe_flush()
         return key
 
@@ -73,7 +86,7 @@ class Sink:
 
     def add_page(self, url: str, **columns: Any) -> None:
         """Queue a Page upsert. ``unchanged=True`` only links items to the stored page."""
-        self._pages[url] = columns
+        self._pages[url] = _fit_validators(columns)
         self._maybe_flush()
 
     def add_attachment(self, page_url: str, url: str, **columns: Any) -> None:
@@ -82,6 +95,9 @@ class Sink:
 
     def add_link(self, source_url: str, url: str, *, kind: str, text: str | None, section_id: str | None,
                  on_home_page: bool) -> None:
+        if len(url) > URL_MAX or len(source_url) > URL_MAX:  # e.g. share links carrying a whole title
+            self._bump("links_too_long")
+            return
         key = (source_url, url)
         if key not in self._links:
             self._links[key] = {"kind": kind, "text": text, "section_id": section_id, "on_home": on_home_page}

@@ -29,6 +29,7 @@ from conftest import free_port
 PG_MISSING = "PostgreSQL server binaries not found (Debian package postgresql)"
 PG_TOOLS = ("initdb", "postgres", "pg_ctl")
 PG_SUPERUSER = "zwgk"
+PG_TIMEZONE = "Asia/Shanghai"
 
 
 def _version_key(path: str) -> tuple[int, ...]:
@@ -126,7 +127,9 @@ def start_postgres(bindir: Path) -> PostgresServer:
         log = open(base / "postgres.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
         process = subprocess.Popen(
             [str(bindir / "postgres"), "-D", str(base / "data"), "-k", str(base), "-p", str(port),
-             "-h", "127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+             "-h", "127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+             # Not UTC on purpose: an aware datetime written to a naive column would come back shifted.
+             "-c", f"timezone={PG_TIMEZONE}"],
             cwd=base, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "LC_ALL": "C.UTF-8"},
             **_owner_kwargs(run_as),
         )

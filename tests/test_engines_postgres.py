@@ -20,7 +20,7 @@ from sqlalchemy import inspect, select, update
 import scheduler
 from store import jobs as jobstore
 from store.db import Database
-from store.models import Finding, Item, Lock, utcnow
+from store.models import CrawlRun, Finding, Item, Link, Lock, Page, utcnow
 from zwgk.app import open_app
 from zwgk.cli import main
 from zwgk.config import load_config
@@ -61,6 +61,8 @@ def _settings(tmp_path: Path, port: int, database_url: str) -> Path:
 class EngineRun:
     config_path: Path
     items: list[tuple]
+    pages: list[tuple]
+    stamps: list[dt.datetime]
     findings: list[tuple]
     results: list[tuple]
     reports: list[Path]
@@ -81,13 +83,19 @@ def _run_pipeline(config_path: Path, today: dt.date) -> EngineRun:
         reports += list(pipeline.report(app, "department", today, department_id="mzj") or [])
         with app.db.session() as s:
             items = sorted(tuple(r) for r in s.execute(select(Item.site_id, Item.section_id, Item.url,
-                                                              Item.published, Item.date_source)))
+                                                              Item.published, Item.date_source,
+                                                              Item.published_at)))
+            pages = sorted(tuple(r) for r in s.execute(select(Page.url, Page.outcome, Page.pubdate,
+                                                              Page.pubdate_source, Page.doc_number,
+                                                              Page.written_date)))
+            stamps = [t for t in s.scalars(select(CrawlRun.started_at))]
+            stamps += [t for t in s.scalars(select(Finding.first_detected))]
             findings = sorted((tuple(r) for r in s.execute(select(Finding.rule, Finding.site_id, Finding.section_id,
                                                                   Finding.period, Finding.status))), key=repr)
     finally:
         app.close()
     verdicts = sorted(((r.rule, r.site, r.section, r.period, r.status) for r in results), key=repr)
-    return EngineRun(config_path, items, findings, verdicts, [Path(p) for p in reports])
+    return EngineRun(config_path, items, pages, stamps, findings, verdicts, [Path(p) for p in reports])
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +122,11 @@ def test_pipeline_gives_the_same_items_and_findings_on_postgres(both_engines: di
     assert load_config(pg.config_path).database_url.startswith("postgresql+psycopg://")
     assert len(lite.items) > 50 and any(i[3] is not None for i in lite.items), lite.items[:5]
     assert pg.items == lite.items
+    assert len(lite.pages) > 20 and pg.pages == lite.pages
+    # Stored times are naive UTC on both (the server's own timezone is Asia/Shanghai: no shift).
+    for run in (lite, pg):
+        assert run.stamps and all(t.tzinfo is None and abs(utcnow() - t) < dt.timedelta(minutes=10)
+                                  for t in run.stamps), run.stamps
     assert {f[4] for f in lite.findings} >= {"fail"}, lite.findings
     assert pg.findings == lite.findings
     assert pg.results == lite.results
@@ -213,3 +226,35 @@ def test_second_scheduler_on_postgres_is_refused(tmp_path: Path, fresh_postgres_
             thread.join(30)
             app.close()
     assert codes == [0]
+
+
+# --------------------------------------------------------------------------- column limits PostgreSQL enforces
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_engine_url(request, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'zwgk.db'}"
+    return request.getfixturevalue("fresh_postgres_url")
+
+
+def test_overlong_crawled_values_do_not_sink_the_batch(any_engine_url: str) -> None:
+    """A share link carrying a whole title, a huge ETag: the rest of the batch is still stored (PG limits)."""
+    from crawler.sink import Sink
+
+    db = Database(any_engine_url)
+    try:
+        sink = Sink(db, run_id=1, site_id="portal")
+        page = "http://127.0.0.1/art/1.html"
+        sink.add_page(page, outcome="ok", title="通知", etag='"' + "e" * 400 + '"', last_modified="x" * 150)
+        sink.add_link(page, "http://127.0.0.1/ok.html", kind="a", text="正常", section_id=None, on_home_page=False)
+        sink.add_link(page, "http://service.example.cn/share?title=" + "%E9%80%9A" * 300, kind="a", text="分享",
+                      section_id=None, on_home_page=False)
+        sink.flush()
+        with db.session() as s:
+            assert list(s.scalars(select(Link.url))) == ["http://127.0.0.1/ok.html"]
+            stored = s.scalars(select(Page)).one()
+            assert (stored.url, stored.title, stored.etag, stored.last_modified) == (page, "通知", None, None)
+        assert sink.stats["links_too_long"] == 1
+    finally:
+        db.dispose()
