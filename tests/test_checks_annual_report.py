@@ -241,3 +241,27 @@ def test_demo_reports_pass(tmp_path: Path) -> None:
     assert len(years) == 3
     assert sorted((res.period, res.status) for res in results) == [(str(y), "pass") for y in sorted(years)], \
         [(res.period, res.message) for res in results]
+
+
+def test_each_stored_report_is_parsed_once(reports: Reports, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Year Y's report is also year Y+1's "previous": parsed once per process, not per use."""
+    import checks.annual_report.section as section
+
+    calls: list[str] = []
+    real = section.parse_bytes
+
+    def counting(data: bytes, **kw):
+        calls.append(kw.get("url", ""))
+        return real(data, **kw)
+
+    monkeypatch.setattr(section, "parse_bytes", counting)
+    spec_2024 = ReportSpec(year=2024, title="区民政局2024年政府信息公开工作年度报告")
+    spec_2025 = chained_spec(2025, spec_2024)
+    reports.add("nb", spec_2024.title, dt.date(2025, 1, 20), build_html(spec_2024))
+    reports.add("nb", spec_2025.title, dt.date(2026, 1, 20), build_html(spec_2025))
+    first = reports.check()
+    assert len(calls) == 2 and len(set(calls)) == 2
+    second = reports.check()
+    assert len(calls) == 2
+    assert [(r.period, r.status) for r in first] == [(r.period, r.status) for r in second] == [
+        ("2025", "pass"), ("2024", "pass")]

@@ -9,6 +9,8 @@ year: whether it is late is the cadence rule's business).
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -55,17 +57,39 @@ def _candidates(item: ItemView) -> list[dict[str, Any]]:
     return out
 
 
+# Parsed reports by WARC pointer: a record never changes once written, and a PDF takes
+# ~0.4 s to parse, so each report is parsed once per process (also as next year's "previous").
+_PARSED: OrderedDict[tuple[str, str, int, int], Any] = OrderedDict()
+_PARSED_MAX = 128
+_PARSED_LOCK = threading.Lock()
+
+
+def _parse_stored(ev: dict[str, Any], evidence_dir: Path) -> Any | None:
+    """The ParsedReport in one stored record; None when not stored (not cached) or unreadable."""
+    key = (str(evidence_dir), ev.get("warc_file") or "", ev.get("warc_offset") or 0, ev.get("warc_length") or 0)
+    with _PARSED_LOCK:
+        if key in _PARSED:
+            _PARSED.move_to_end(key)
+            return _PARSED[key]
+    data = _stored(ev, evidence_dir)
+    if data is None:
+        return None
+    try:
+        report = parse_bytes(data, url=ev.get("url") or "")
+    except UnreadableReport:
+        report = None
+    with _PARSED_LOCK:
+        _PARSED[key] = report
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    return report
+
+
 def read_report(item: ItemView, evidence_dir: Path) -> tuple[Any, dict[str, Any]] | None:
     """(ParsedReport, evidence) of the first stored file that holds the report, else None."""
     for ev in _candidates(item):
-        data = _stored(ev, evidence_dir)
-        if data is None:
-            continue
-        try:
-            report = parse_bytes(data, url=ev.get("url") or "")
-        except UnreadableReport:
-            continue
-        if report.t3 is not None or len(report.parts) >= 3:
+        report = _parse_stored(ev, evidence_dir)
+        if report is not None and (report.t3 is not None or len(report.parts) >= 3):
             return report, ev
     return None
 
