@@ -55,6 +55,12 @@ def crawl_sites(
     for site_id in sites:
         config.site(site_id)  # KeyError for an unknown site, before anything starts
     limit = float(timeout if timeout is not None else config.crawl.site_timeout_seconds)
+    from crawler.distributed import redis_url
+
+    if redis_url(config):  # [scale] redis_url / ZWGK_REDIS_URL: the zwgk crawl-worker processes crawl
+        from crawler.distributed.coordinator import crawl_sites_redis
+
+        return crawl_sites_redis(config, sites, limit)
     db = Database(config.database_url)
     try:
         with ThreadPoolExecutor(max_workers=max(1, config.crawl.parallel_sites)) as pool:

@@ -17,6 +17,7 @@ from zwgk.config import ConfigError
 COMMAND_MODULES = (
     "zwgk.commands.demo",
     "zwgk.commands.crawl",
+    "zwgk.commands.crawl_worker",
     "zwgk.commands.check",
     "zwgk.commands.items",
     "zwgk.commands.report",

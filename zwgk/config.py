@@ -121,6 +121,16 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True)
+class ScaleConfig:
+    """Scale-out: empty ``redis_url`` (and no ZWGK_REDIS_URL) keeps the embedded one-process-per-site crawl."""
+
+    redis_url: str = ""  # redis://host:6379/0; the environment variable ZWGK_REDIS_URL wins
+    crawl_workers: int = 2  # worker processes sharing each host's politeness budget
+    key_prefix: str = "zwgk"  # Redis key prefix (several deployments can share one Redis)
+    worker_heartbeat_seconds: float = 30.0  # a worker silent this long counts as dead
+
+
+@dataclass(frozen=True)
 class MailConfig:
     enabled: bool = False  # False: messages are written to the outbox directory only
     host: str = "127.0.0.1"
@@ -205,6 +215,7 @@ class Config:
     webhooks: tuple[WebhookConfig, ...]
     departments: tuple[Department, ...]
     sites: tuple[SiteConfig, ...]
+    scale: ScaleConfig = field(default_factory=ScaleConfig)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- lookups
@@ -529,6 +540,12 @@ _MAIL = {
     "retry_base_seconds": (_float(0), False),
     "office_recipients_extra": (_list(_email), False),
 }
+_SCALE = {
+    "redis_url": (lambda v: "" if v == "" else _str(v), False),  # "" = off
+    "crawl_workers": (_int(1), False),
+    "key_prefix": (_ident, False),
+    "worker_heartbeat_seconds": (_float(5), False),
+}
 _WEBHOOK = {
     "id": (_ident, True),
     "kind": (_choice("wecom", "dingtalk"), True),
@@ -573,6 +590,7 @@ _TOP = {
     "rules": (_any_table, False),
     "schedule": (_any_table, False),
     "mail": (_any_table, False),
+    "scale": (_any_table, False),
     "webhooks": (_array_of_tables, False),
     "departments": (_array_of_tables, True),
     "sites": (_array_of_tables, True),
@@ -619,6 +637,9 @@ def parse_config(text: str, path: Path, *, check_indicators: bool = True) -> Con
     rules = RulesConfig(**v.table(top.get("rules", {}), "rules", _RULES))
     schedule = ScheduleConfig(**v.table(top.get("schedule", {}), "schedule", _SCHEDULE))
     mail = MailConfig(**v.table(top.get("mail", {}), "mail", _MAIL))
+    scale = ScaleConfig(**v.table(top.get("scale", {}), "scale", _SCALE))
+    if scale.redis_url and not scale.redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise v.error("scale.redis_url", f"`{scale.redis_url}` 不是 Redis URL（例如 redis://127.0.0.1:6379/0）")
 
     departments = tuple(
         Department(**v.table(d, f"departments[{i}]", _DEPARTMENT)) for i, d in enumerate(top["departments"])
@@ -670,6 +691,7 @@ def parse_config(text: str, path: Path, *, check_indicators: bool = True) -> Con
         webhooks=tuple(webhooks),
         departments=departments,
         sites=tuple(sites),
+        scale=scale,
         raw=raw,
     )
     if check_indicators:
