@@ -258,3 +258,22 @@ def test_overlong_crawled_values_do_not_sink_the_batch(any_engine_url: str) -> N
         assert sink.stats["links_too_long"] == 1
     finally:
         db.dispose()
+
+
+def test_newest_annual_report_ignores_undated_items_on_every_engine(any_engine_url: str) -> None:
+    """ORDER BY published DESC puts NULL last on SQLite but first on PostgreSQL: the query says which."""
+    from checks.annual_report.queries import find_report
+
+    db = Database(any_engine_url)
+    try:
+        with db.session() as s:
+            title = "示范区2025年政府信息公开工作年度报告"
+            s.add(Item(site_id="portal", section_id="ndbg", url="http://127.0.0.1/ndbg/dated.html", title=title,
+                       published=dt.date(2026, 1, 20), date_source="page"))
+            s.add(Item(site_id="portal", section_id="ndbg", url="http://127.0.0.1/ndbg/undated.html", title=title,
+                       published=None, date_source="none"))
+        with db.session() as s:
+            found = find_report(s, "portal", "ndbg", 2025)
+        assert found is not None and found.url.endswith("/dated.html"), found
+    finally:
+        db.dispose()

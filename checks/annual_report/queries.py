@@ -65,7 +65,7 @@ def find_report(session: Session, site_id: str, section_id: str, year: int) -> R
     items = session.scalars(
         select(Item)
         .where(Item.site_id == site_id, Item.section_id == section_id)
-        .order_by(Item.published.desc())
+        .order_by(Item.published.is_(None), Item.published.desc(), Item.id.desc())  # undated last on every engine
     ).all()
     item = next((i for i in items if _mentions_year(i.title or "", year)), None)
     if item is None:
