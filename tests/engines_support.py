@@ -192,3 +192,86 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 def fresh_postgres_url(postgres_server: PostgresServer) -> str:
     """A new empty database on the session server, for a test that needs its own."""
     return postgres_server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+# --------------------------------------------------------------------------- Redis
+
+REDIS_MISSING = "Redis server binary not found (Debian package redis-server)"
+
+
+@dataclass
+class RedisServer:
+    """A running throw-away ``redis-server`` (no persistence) on a free 127.0.0.1 port."""
+
+    port: int
+    base: Path
+    process: subprocess.Popen[bytes]
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def log_tail(self) -> str:
+        log = self.base / "redis.log"
+        return log.read_text(errors="replace")[-3000:] if log.exists() else ""
+
+
+def start_redis(binary: str) -> RedisServer:
+    """``redis-server --port <free> --bind 127.0.0.1 --save '' --appendonly no`` in a temp dir; wait for PING."""
+    import redis
+
+    base = Path(tempfile.mkdtemp(prefix="zwgk-redis-"))
+    port = free_port()
+    log = open(base / "redis.log", "wb")  # noqa: SIM115 - kept open for the server's lifetime
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(base), "--protected-mode", "yes"],
+        cwd=base, stdout=log, stderr=subprocess.STDOUT,
+    )
+    log.close()
+    server = RedisServer(port, base, process)
+    deadline = time.monotonic() + 20
+    while True:
+        if process.poll() is not None:
+            shutil.rmtree(base, ignore_errors=True)
+            raise RuntimeError(f"redis-server exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=1).ping()
+            return server
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                stop_redis(server)
+                raise RuntimeError(f"redis-server not ready after 20 s:\n{server.log_tail()}") from None
+            time.sleep(0.05)
+
+
+def stop_redis(server: RedisServer) -> None:
+    try:
+        if server.process.poll() is None:
+            server.process.terminate()
+            try:
+                server.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.process.kill()
+                server.process.wait()
+    finally:
+        shutil.rmtree(server.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One Redis server for the session; skips when the binary or redis-py is missing."""
+    binary = shutil.which("redis-server") or next(
+        (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.path.isfile(p)), None
+    )
+    if binary is None:
+        pytest.skip(REDIS_MISSING)
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        pytest.skip("redis-py is not installed (pip install -e '.[scale]')")
+    server = start_redis(binary)
+    try:
+        yield server
+    finally:
+        stop_redis(server)

@@ -135,6 +135,13 @@ class DistributedSiteSpider(SiteSpider):
         super().list_failed(failure)
         self.save_states([self.sections[section_id]])
 
+    def parse_article(self, response: Response) -> list[Any]:
+        """The page row must be in the database before another worker stores its attachments."""
+        out = list(super().parse_article(response))
+        if out:
+            self.sink.flush()
+        return out
+
     def _article_request(self, st: SectionState, item: Any) -> Request | None:
         """Articles are deduplicated across workers by the run's RFPDupeFilter (same URL listed twice)."""
         request = super()._article_request(st, item)
