@@ -244,7 +244,7 @@ def populate_findings(db, config, *, seed: int = 9) -> int:  # type: ignore[no-u
     from checks.engine import evaluate
     from checks.lifecycle import _jsonable
     from checks.packs import load_registry
-    from checks.queries import day_end_utc, load_site
+    from checks.queries import day_end_utc, load_sites
     from store.models import Finding
 
     rng = random.Random(seed)
@@ -253,10 +253,10 @@ def populate_findings(db, config, *, seed: int = 9) -> int:  # type: ignore[no-u
     cutoff = day_end_utc(PREVIOUS, config.general.tz)
     then = _utc(PREVIOUS, 1)
     rows: list[dict[str, Any]] = []
-    for site in config.sites:
+    for start in range(0, len(config.sites), 50):
         with db.session() as session:
-            data = load_site(session, site, cutoff)
-        for r in evaluate(registry, [data], PREVIOUS, calendar, config=config, cutoff=cutoff):
+            data = load_sites(session, list(config.sites[start:start + 50]), cutoff)
+        for r in evaluate(registry, data, PREVIOUS, calendar, config=config, cutoff=cutoff):
             if r.status == "pass":
                 continue
             resolved = r.status in ("fail", "warn") and rng.random() < 0.1
@@ -316,27 +316,34 @@ def populate(sites: int) -> Path:
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     db.dispose()
     tmp.rename(base)
-    write_settings(sites)
     print(f"populated {base}: {counts}; config+sync {t1 - t0:.1f}s, data {t2 - t1:.1f}s, "
           f"findings {t3 - t2:.1f}s", file=sys.stderr)
     return base
 
 
-def fresh_copy(sites: int) -> Path:
+def fresh_copy(sites: int, tag: str | None = None) -> Path:
+    """A private copy of base.db and a settings file pointing at it; returns the settings path."""
     wd = workdir(sites)
-    run = wd / "run.db"
+    tag = tag or f"run-{os.getpid()}"
+    run = wd / f"{tag}.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{run}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(wd / "base.db", run)
-    write_settings(sites)
-    return run
+    settings = wd / f"{tag}.toml"
+    settings.write_text(settings_text(sites, run), encoding="utf-8")
+    return settings
+
+
+def drop_copy(settings: Path) -> None:
+    for suffix in (".db", ".db-wal", ".db-shm", ".toml"):
+        settings.with_suffix(suffix).unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- child: one measured run
 
 
-def child_run(sites: int, *, dump: Path | None = None, profile: Path | None = None) -> None:
-    """Load config, run run_checks(record=True) on run.db, print one JSON line of measurements."""
+def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None = None) -> None:
+    """Load config, run run_checks(record=True) on its database, print one JSON line of measurements."""
     from sqlalchemy import func, select
 
     from store.db import Database
@@ -345,7 +352,7 @@ def child_run(sites: int, *, dump: Path | None = None, profile: Path | None = No
 
     t0 = time.perf_counter()
     c0 = time.process_time()
-    config = load_config(workdir(sites) / "settings.toml")
+    config = load_config(settings)
     db = Database(config.database_url)
     t1 = time.perf_counter()
     from checks.engine import run_checks
@@ -401,12 +408,13 @@ def measure(sites: int, runs: int, *, python: str = sys.executable, extra_env: d
     populate(sites)
     samples = []
     for _ in range(runs):
-        fresh_copy(sites)
+        settings = fresh_copy(sites)
         env = {**os.environ, **(extra_env or {})}
         started = time.perf_counter()
-        proc = subprocess.run([python, __file__, "child", "--sites", str(sites)], capture_output=True, text=True,
-                              env=env, check=False)
+        proc = subprocess.run([python, __file__, "child", "--settings", str(settings)], capture_output=True,
+                              text=True, env=env, check=False)
         wall = time.perf_counter() - started
+        drop_copy(settings)
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-3000:])
         sample = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -424,20 +432,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--settings", type=Path, help="(child) settings of the database copy to check")
     args = parser.parse_args(argv)
     if args.command == "populate":
         print(populate(args.sites))
     elif args.command == "child":
-        child_run(args.sites)
+        child_run(args.settings)
     elif args.command == "dump":
         populate(args.sites)
-        fresh_copy(args.sites)
-        child_run(args.sites, dump=args.out or workdir(args.sites) / "findings.json")
+        settings = fresh_copy(args.sites)
+        child_run(settings, dump=args.out or workdir(args.sites) / "findings.json")
+        drop_copy(settings)
     elif args.command == "profile":
         populate(args.sites)
-        fresh_copy(args.sites)
+        settings = fresh_copy(args.sites)
         out = args.out or workdir(args.sites) / "checks.prof"
-        child_run(args.sites, profile=out)
+        child_run(settings, profile=out)
+        drop_copy(settings)
         import pstats
 
         pstats.Stats(str(out)).sort_stats("cumulative").print_stats(35)

@@ -23,7 +23,7 @@ from checks.calendar import WorkCalendar
 from checks.kinds import get_kind
 from checks.model import Context, Outcome, SectionData, SiteData
 from checks.packs import Indicator, Registry, load_registry
-from checks.queries import day_end_utc, load_site
+from checks.queries import day_end_utc, load_sites
 
 if TYPE_CHECKING:
     from store.db import Database
@@ -60,6 +60,7 @@ def finding_key(rule: str, site: str | None, section: str | None, period: str | 
     return f"{rule}|{site or ''}|{section or ''}|{period or ''}"
 
 
+SITE_BATCH = 50  # sites loaded per round of queries in run_checks
 PAGE_KINDS = ("privacy", "metadata")  # need article pages; skipped section-wide when pages are not fetched
 
 
@@ -177,9 +178,14 @@ def run_checks(
     sites = [s for s in config.sites if site_id is None or s.id == site_id]
     if site_id is not None and not sites:
         raise KeyError(site_id)
-    with db.session() as session:
-        data = [load_site(session, site, cutoff) for site in sites]
-    results = evaluate(registry, data, as_of, calendar, config=config, cutoff=cutoff, section_id=section_id)
+    results: list[FindingResult] = []
+    # Sites are loaded and judged in batches: a few queries per batch, and only one batch of
+    # items and pages in memory at a time (the results keep what they cite).
+    for start in range(0, len(sites), SITE_BATCH):
+        with db.session() as session:
+            data = load_sites(session, sites[start:start + SITE_BATCH], cutoff)
+        results += evaluate(registry, data, as_of, calendar, config=config, cutoff=cutoff, section_id=section_id)
+        del data
     if record:
         from checks.lifecycle import record_results
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from checks.model import (
@@ -38,6 +38,8 @@ from store.models import (
 
 if TYPE_CHECKING:
     from zwgk.config import SectionConfig, SiteConfig
+
+CHUNK = 500  # values per IN (...) list
 
 
 def day_end_utc(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
@@ -74,11 +76,11 @@ def _page_links(session: Session, urls: list[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     if not urls:
         return out
-    for chunk_start in range(0, len(urls), 500):
-        chunk = urls[chunk_start:chunk_start + 500]
+    for chunk_start in range(0, len(urls), CHUNK):
+        chunk = urls[chunk_start:chunk_start + CHUNK]
         stmt = select(LinkRef.source_url, Link.url).join(Link, Link.id == LinkRef.link_id).where(
             LinkRef.source_url.in_(chunk))
-        for source, target in session.execute(stmt):
+        for source, target in session.connection().execute(stmt):
             out[source].add(target)
     return out
 
@@ -192,3 +194,140 @@ def stored_findings(session: Session, *, status: str = "open", department: str |
         stmt = stmt.where(Finding.rule == rule)
     return list(session.scalars(stmt.order_by(Finding.department_id, Finding.rule, Finding.site_id,
                                               Finding.section_id, Finding.period, Finding.id)))
+
+
+# --------------------------------------------------------------------------- set-based loading (the engine's path)
+
+
+def _latest_per_section(session: Session, model, cols: list, site_ids: list[str], cutoff: dt.datetime) -> dict:  # type: ignore[no-untyped-def]
+    """The newest row (captured_at, then id) per (site, section) before the cutoff, one query."""
+    rank = func.row_number().over(partition_by=(model.site_id, model.section_id),
+                                  order_by=(model.captured_at.desc(), model.id.desc())).label("rn")
+    inner = (select(model.site_id, model.section_id, *cols, rank)
+             .where(model.site_id.in_(site_ids), model.captured_at < cutoff).subquery())
+    stmt = select(inner).where(inner.c.rn == 1)
+    return {(row.site_id, row.section_id): row for row in session.connection().execute(stmt)}
+
+
+def _crawls(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[tuple[str, str], CrawlView]:
+    m = SectionCrawl
+    rows = _latest_per_section(session, m, [m.outcome, m.reason, m.captured_at], site_ids, cutoff)
+    return {k: CrawlView(r.outcome, r.reason, r.captured_at) for k, r in rows.items()}
+
+
+def _list_evidence_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[tuple[str, str], list[dict]]:
+    """Per section: the first list page of the newest crawl before the cutoff (as ``list_evidence``)."""
+    m = ListSnapshot
+    newest = _latest_per_section(session, m, [m.run_id], site_ids, cutoff)
+    if not newest:
+        return {}
+    runs = sorted({r.run_id for r in newest.values()})
+    first: dict[tuple[str, str], Any] = {}
+    cols = (m.site_id, m.section_id, m.run_id, m.url, m.page_no, m.id, m.captured_at, m.warc_file, m.warc_offset,
+            m.warc_length)
+    for i in range(0, len(runs), CHUNK):
+        stmt = (select(*cols).where(m.run_id.in_(runs[i:i + CHUNK]), m.site_id.in_(site_ids),
+                                    m.captured_at < cutoff).order_by(m.page_no.desc(), m.id.desc()))
+        for row in session.connection().execute(stmt):
+            key = (row.site_id, row.section_id)
+            if key in newest and newest[key].run_id == row.run_id:
+                first[key] = row  # ordered so that the last one kept is the lowest (page_no, id)
+    return {k: [evidence(r.url, r.captured_at, r)] for k, r in first.items()}
+
+
+def _attachments_bulk(session: Session, page_ids: list[int], cutoff: dt.datetime) -> dict[int, list[AttachmentView]]:
+    out: dict[int, list[AttachmentView]] = defaultdict(list)
+    a = Attachment
+    cols = (a.page_id, a.url, a.name, a.ext, a.outcome, a.reason, a.text, a.fetched_at, a.warc_file, a.warc_offset,
+            a.warc_length)
+    for i in range(0, len(page_ids), CHUNK):
+        stmt = select(*cols).where(a.page_id.in_(page_ids[i:i + CHUNK])).order_by(a.id)
+        for r in session.connection().execute(stmt):
+            if r.fetched_at is not None and r.fetched_at >= cutoff:
+                continue
+            out[r.page_id].append(AttachmentView(r.url, r.name, r.ext, r.outcome, r.reason, r.text, r.fetched_at,
+                                                 evidence(r.url, r.fetched_at, r)))
+    return out
+
+
+def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[tuple[str, str], list[ItemView]]:
+    """Items per (site, section) as ``section_items`` reads them, for many sites in one query."""
+    i, p = Item, Page
+    stmt = (
+        select(i.site_id, i.section_id, i.url, i.title, i.published, i.date_source, i.written_date, i.first_seen,
+               p.id.label("pid"), p.url.label("purl"), p.fetched_at, p.outcome, p.reason, p.title.label("ptitle"),
+               p.text, p.meta, p.xxgk, p.pubdate, p.written_date.label("pwritten"), p.doc_number, p.validity,
+               p.warc_file, p.warc_offset, p.warc_length)
+        .outerjoin(p, p.id == i.page_id)
+        .where(i.site_id.in_(site_ids), i.first_seen < cutoff)
+        .where((i.gone_at.is_(None)) | (i.gone_at >= cutoff))
+        .order_by(i.site_id, i.section_id, i.published, i.id)
+    )
+    rows = list(session.connection().execute(stmt))
+    seen = [r for r in rows if r.pid is not None and r.fetched_at < cutoff]
+    attachments = _attachments_bulk(session, sorted({r.pid for r in seen}), cutoff) if seen else {}
+    links = _page_links(session, list(dict.fromkeys(r.purl for r in seen)))
+    out: dict[tuple[str, str], list[ItemView]] = defaultdict(list)
+    for r in rows:
+        view = None
+        if r.pid is not None and r.fetched_at < cutoff:
+            view = PageView(
+                url=r.purl, fetched_at=r.fetched_at, outcome=r.outcome, reason=r.reason, title=r.ptitle, text=r.text,
+                meta=r.meta or {}, xxgk=r.xxgk or {}, pubdate=r.pubdate, written_date=r.pwritten,
+                doc_number=r.doc_number, validity=r.validity, evidence=evidence(r.purl, r.fetched_at, r),
+                attachments=tuple(attachments.get(r.pid, ())), links=frozenset(links.get(r.purl, ())),
+            )
+        out[(r.site_id, r.section_id)].append(ItemView(r.url, r.title, r.published, r.date_source, r.written_date,
+                                                       r.first_seen, view))
+    return out
+
+
+def _site_links_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[str, list[LinkView]]:
+    """``site_links`` for many sites: links grouped per site in Link.id order, refs in row order."""
+    stmt = (
+        select(LinkRef.site_id, Link.id, Link.url, Link.verdict, Link.reason, Link.http_status, Link.last_checked,
+               LinkRef.source_url, LinkRef.section_id, LinkRef.on_home_page, LinkRef.kind)
+        .join(LinkRef, LinkRef.link_id == Link.id)
+        .where(LinkRef.site_id.in_(site_ids), LinkRef.first_seen < cutoff)
+        .order_by(Link.id)
+    )
+    grouped: dict[str, dict[int, tuple[Any, list[LinkRefView]]]] = defaultdict(dict)
+    for r in session.connection().execute(stmt):
+        grouped[r.site_id].setdefault(r.id, (r, []))[1].append(
+            LinkRefView(r.source_url, r.section_id, bool(r.on_home_page), r.kind))
+    return {site: [LinkView(r.url, r.verdict or "unknown", r.reason, r.http_status, r.last_checked, tuple(refs))
+                   for r, refs in links.values()] for site, links in grouped.items()}
+
+
+def _probes_bulk(session: Session, site_ids: list[str], start: dt.datetime, cutoff: dt.datetime) -> dict[str, list[ProbeView]]:
+    a = AvailabilityProbe
+    stmt = (select(a.site_id, a.url, a.probed_at, a.ok, a.http_status, a.reason, a.ipv6)
+            .where(a.site_id.in_(site_ids), a.probed_at >= start, a.probed_at < cutoff)
+            .order_by(a.site_id, a.probed_at))
+    out: dict[str, list[ProbeView]] = defaultdict(list)
+    for p in session.connection().execute(stmt):
+        out[p.site_id].append(ProbeView(p.url, p.probed_at, bool(p.ok), p.http_status, p.reason, p.ipv6))
+    return out
+
+
+def load_sites(session: Session, sites: list[SiteConfig], cutoff: dt.datetime, *, probe_days: int = 30) -> list[SiteData]:
+    """``load_site`` for a batch of sites with one query per table (Core rows, no ORM objects)."""
+    ids = [s.id for s in sites]
+    if not ids:
+        return []
+    crawls = _crawls(session, ids, cutoff)
+    evidence_ = _list_evidence_bulk(session, ids, cutoff)
+    items = _items_bulk(session, ids, cutoff)
+    links = _site_links_bulk(session, ids, cutoff)
+    probes = _probes_bulk(session, ids, cutoff - dt.timedelta(days=probe_days), cutoff)
+    out = []
+    for site in sites:
+        data = SiteData(config=site)
+        data.sections = [SectionData(site=site, config=sec, crawl=crawls.get((site.id, sec.id)),
+                                     items=items.get((site.id, sec.id), []),
+                                     list_evidence=evidence_.get((site.id, sec.id), []))
+                         for sec in site.sections]
+        data.links = links.get(site.id, [])
+        data.probes = probes.get(site.id, [])
+        out.append(data)
+    return out

@@ -248,7 +248,9 @@ class LinkRef(Base):
     anchor_text: Mapped[str | None] = mapped_column(Text)
     first_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    __table_args__ = (UniqueConstraint("link_id", "source_url", name="uq_link_refs"),)
+    # ix_link_refs_source: the checks read the links of many pages by their URL at once.
+    __table_args__ = (UniqueConstraint("link_id", "source_url", name="uq_link_refs"),
+                      Index("ix_link_refs_source", "source_url"))
 
 
 class LinkCheck(Base):

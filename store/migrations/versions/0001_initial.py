@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 05:00:17.385984
+Create Date: 2026-11-22 08:20:52.232765
 """
 
 from collections.abc import Sequence
@@ -280,6 +280,7 @@ def upgrade() -> None:
     with op.batch_alter_table('link_refs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_link_refs_link_id'), ['link_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_link_refs_site_id'), ['site_id'], unique=False)
+        batch_op.create_index('ix_link_refs_source', ['source_url'], unique=False)
 
     op.create_table('list_snapshots',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -356,6 +357,7 @@ def downgrade() -> None:
 
     op.drop_table('list_snapshots')
     with op.batch_alter_table('link_refs', schema=None) as batch_op:
+        batch_op.drop_index('ix_link_refs_source')
         batch_op.drop_index(batch_op.f('ix_link_refs_site_id'))
         batch_op.drop_index(batch_op.f('ix_link_refs_link_id'))
 
