@@ -46,6 +46,7 @@ SUMMED_SCRAPY_STATS = (
 )
 # The engine polls the queue this often while idle (Scrapy's default is 5 s).
 IDLE_POLL_SECONDS = 0.5
+KEYS_TTL_SECONDS = 7 * 86400  # run keys the workers write expire even if no coordinator deletes them
 
 
 class ClaimingPriorityQueue(PriorityQueue):
@@ -163,6 +164,9 @@ class DistributedSiteSpider(SiteSpider):
         raise DontCloseSpider  # the worker closes the run when the coordinator says it is over
 
     def report(self, *, idle: bool) -> None:
+        """Publish this worker's counters (as deltas) and, when idle, clear its busy mark; only while the run is on."""
+        if self.redis.hget(self.run_keys.meta, "status") != b"running":
+            return  # the coordinator ended the run (and may have deleted its keys): write nothing back
         totals: dict[str, int] = {}
         for source in (self.counts, self.sink.stats):
             for key, value in source.items():
@@ -181,14 +185,15 @@ class DistributedSiteSpider(SiteSpider):
             pipe.sadd(self.run_keys.warcs, self.warc.relative_path)
         if idle:
             pipe.hset(self.run_keys.busy, self.worker_id, 0)
+        for key in (self.run_keys.counts, self.run_keys.responses, self.run_keys.warcs, self.run_keys.busy):
+            pipe.expire(key, KEYS_TTL_SECONDS)  # bounded even if a write races the coordinator's clean-up
         pipe.execute()
         self._pushed = totals
 
     def closed(self, reason: str) -> None:
         """Flush and close this worker's files; the coordinator writes the SectionCrawl rows."""
         try:
-            self.sink.flush()
-            self.report(idle=False)
+            self.sink.flush()  # the counters were published when the engine went idle
         finally:
             if self.warc is not None:
                 self.warc.close()
