@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -124,7 +125,7 @@ class ListSnapshot(Base):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     items_found: Mapped[int] = mapped_column(Integer, default=0)
     warc_file: Mapped[str | None] = mapped_column(String(500))
-    warc_offset: Mapped[int | None] = mapped_column(Integer)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)  # run WARC files may pass 2 GiB (INTEGER on PG)
     warc_length: Mapped[int | None] = mapped_column(Integer)
     warc_record_id: Mapped[str | None] = mapped_column(String(100))
 
@@ -184,7 +185,7 @@ class Page(Base):
     doc_number: Mapped[str | None] = mapped_column(String(200))
     validity: Mapped[str | None] = mapped_column(String(50))
     warc_file: Mapped[str | None] = mapped_column(String(500))
-    warc_offset: Mapped[int | None] = mapped_column(Integer)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)  # run WARC files may pass 2 GiB (INTEGER on PG)
     warc_length: Mapped[int | None] = mapped_column(Integer)
     warc_record_id: Mapped[str | None] = mapped_column(String(100))
 
@@ -206,7 +207,7 @@ class Attachment(Base):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
     warc_file: Mapped[str | None] = mapped_column(String(500))
-    warc_offset: Mapped[int | None] = mapped_column(Integer)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)  # run WARC files may pass 2 GiB (INTEGER on PG)
     warc_length: Mapped[int | None] = mapped_column(Integer)
     warc_record_id: Mapped[str | None] = mapped_column(String(100))
 

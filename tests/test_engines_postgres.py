@@ -277,3 +277,17 @@ def test_newest_annual_report_ignores_undated_items_on_every_engine(any_engine_u
         assert found is not None and found.url.endswith("/dated.html"), found
     finally:
         db.dispose()
+
+
+def test_evidence_offsets_past_2_gib_are_stored(any_engine_url: str) -> None:
+    """One WARC file per crawl run can pass 2 GiB; INTEGER is 32-bit on PostgreSQL."""
+    db = Database(any_engine_url)
+    try:
+        offset = 3 * 2**30
+        with db.session() as s:
+            s.add(Page(url="http://127.0.0.1/big.html", site_id="portal", warc_file="2026/11/22/portal-1.warc.gz",
+                       warc_offset=offset, warc_length=1234))
+        with db.session() as s:
+            assert s.scalars(select(Page.warc_offset)).one() == offset
+    finally:
+        db.dispose()

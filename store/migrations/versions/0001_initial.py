@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:20:52.232765
+Create Date: 2026-11-22 08:24:12.819327
 """
 
 from collections.abc import Sequence
@@ -157,7 +157,7 @@ def upgrade() -> None:
     sa.Column('doc_number', sa.String(length=200), nullable=True),
     sa.Column('validity', sa.String(length=50), nullable=True),
     sa.Column('warc_file', sa.String(length=500), nullable=True),
-    sa.Column('warc_offset', sa.Integer(), nullable=True),
+    sa.Column('warc_offset', sa.BigInteger(), nullable=True),
     sa.Column('warc_length', sa.Integer(), nullable=True),
     sa.Column('warc_record_id', sa.String(length=100), nullable=True),
     sa.PrimaryKeyConstraint('id'),
@@ -198,7 +198,7 @@ def upgrade() -> None:
     sa.Column('content_sha256', sa.String(length=64), nullable=True),
     sa.Column('text', sa.Text(), nullable=True),
     sa.Column('warc_file', sa.String(length=500), nullable=True),
-    sa.Column('warc_offset', sa.Integer(), nullable=True),
+    sa.Column('warc_offset', sa.BigInteger(), nullable=True),
     sa.Column('warc_length', sa.Integer(), nullable=True),
     sa.Column('warc_record_id', sa.String(length=100), nullable=True),
     sa.ForeignKeyConstraint(['page_id'], ['pages.id'], ),
@@ -299,7 +299,7 @@ def upgrade() -> None:
     sa.Column('content_sha256', sa.String(length=64), nullable=True),
     sa.Column('items_found', sa.Integer(), nullable=False),
     sa.Column('warc_file', sa.String(length=500), nullable=True),
-    sa.Column('warc_offset', sa.Integer(), nullable=True),
+    sa.Column('warc_offset', sa.BigInteger(), nullable=True),
     sa.Column('warc_length', sa.Integer(), nullable=True),
     sa.Column('warc_record_id', sa.String(length=100), nullable=True),
     sa.ForeignKeyConstraint(['run_id'], ['crawl_runs.id'], ),
