@@ -77,6 +77,7 @@ def crawl_site(config: Config, site_id: str, run_id: int | None = None, *, log_l
             prior = load_prior_state(s, site.id)
         warc = WarcStore(config.evidence_dir, run_warc_path(site.id, run_id, crawl_day))
         sink = Sink(db, run_id, site.id)
+        _drop_disabled_levels(log_level)
         process = CrawlerProcess(settings=scrapy_settings(config, site, log_level=log_level))
         crawler = process.create_crawler(SiteSpider)
         process.crawl(crawler, config=config, site=site, sink=sink, warc=warc, prior=prior, crawl_day=crawl_day)
@@ -101,6 +102,18 @@ def crawl_site(config: Config, site_id: str, run_id: int | None = None, *, log_l
     finally:
         db.dispose()
     return run_id
+
+
+def _drop_disabled_levels(log_level: str) -> None:
+    """Skip log calls below ``log_level`` before a record is built.
+
+    Scrapy sets the root logger to NOTSET and filters in its handler, so every debug call
+    (pdfminer logs ~1,000 per PDF, Scrapy one per response) built a LogRecord only to drop it:
+    measured 47,000 records for one 300-article site.
+    """
+    level = logging.getLevelName(str(log_level).upper())
+    if isinstance(level, int) and level > logging.DEBUG:
+        logging.disable(level - 1)
 
 
 def _plain(value: Any) -> Any:
