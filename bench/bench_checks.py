@@ -48,15 +48,19 @@ TARGET_FINDINGS = 100_000
 SECTIONS = [
     ("news", "工作动态", "national.weekly", "dynamic", "{dep}工作动态：{n}", "weekly"),
     ("notice", "通知公告", "generic.presence", "notice", "关于开展{n}项工作的通知", "weekly"),
-    ("policy", "政策文件", "generic.interpretation", "policy", "关于印发{dep}第{n}号管理办法的通知", "policy"),
+    ("policy", "政策文件", "generic.interpretation", "policy", "关于印发{topic}实施办法的通知", "policy"),
     ("dibao", "低保信息", "shanting.19", None, "{y}年{m}月城乡低保发放情况", "monthly"),
     ("stats", "统计月报", "shanting.09", None, "{y}年{m}月统计月报", "monthly"),
     ("personnel", "人事信息", "generic.presence", "personnel", "{dep}人事任免公示{n}", "sparse"),
     ("plan", "规划计划", "generic.presence", "plan", "{dep}发展规划{n}", "stale"),
     ("budget", "财政预算", "shanting.33", None, "{dep}{y}年部门预算", "yearly"),
     ("org", "机构职能", "shanting.01", None, "{dep}机构职能{n}", "static"),
-    ("jiedu", "政策解读", "shanting.04", None, "《关于印发{dep}第{n}号管理办法的通知》政策解读", "policy"),
+    ("jiedu", "政策解读", "shanting.04", None, "《关于印发{topic}实施办法的通知》政策解读", "policy"),
 ]
+TOPICS = ("城乡居民基本医疗保险", "农村危房改造补助资金", "城镇老旧小区改造", "义务教育学生资助", "高标准农田建设",
+          "生活垃圾分类", "残疾人两项补贴", "住房公积金提取", "中小企业纾困", "秸秆禁烧", "河长制考核",
+          "政府采购内控", "消防安全网格化", "重大行政决策程序", "养老服务设施", "退役军人优待", "招商引资奖励",
+          "公共租赁住房", "农村饮水安全", "校外培训监管", "安全生产责任", "数字政府建设", "集体土地征收补偿")
 BODY = "为进一步做好政务公开工作，现将有关事项通知如下。请各单位认真落实，按时报送材料。" * 8
 
 
@@ -171,7 +175,8 @@ def populate_data(db, config, sites: int, *, seed: int = 8) -> dict[str, int]:  
                                       "warc_offset": 1000 * (j * 2 + page_no), "warc_length": 900})
                 for n, day in enumerate(_dates(pattern, rng, stale_site)):
                     url = f"{sec.list_url}{n:03d}.html"
-                    text = title.format(dep=site.name, n=n, y=day.year, m=day.month)
+                    topic = f"{site.name}{day.year}年{TOPICS[(n * 7 + s) % len(TOPICS)]}"
+                    text = title.format(dep=site.name, n=n, y=day.year, m=day.month, topic=topic)
                     written = day - dt.timedelta(days=rng.randint(2, 40)) if pattern == "policy" else None
                     row = {"site_id": site.id, "section_id": sec.id, "url": url, "title": text,
                            "published": day, "date_source": "list", "list_date": day, "written_date": written,

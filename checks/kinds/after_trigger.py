@@ -122,6 +122,31 @@ def explains(interp: ItemView, policy: ItemView, min_shared: int) -> str | None:
     return None
 
 
+class _Interpretations:
+    """The interpretations of a pool, prepared once for matching against every policy (as ``explains``)."""
+
+    def __init__(self, interps: list[ItemView]) -> None:
+        self.rows = [(i, i.page.links if i.page else frozenset(), _quotes(i.title or ""), i.title or "",
+                      _terms(i.title)) for i in interps]
+        self.urls = {i.url for i in interps}
+
+    def matching(self, policy: ItemView, min_shared: int) -> list[tuple[ItemView, str]]:
+        linked = (policy.page.links & self.urls) if policy.page else frozenset()
+        core, title, terms = _core(policy.title), policy.title, _terms(policy.title)
+        long_core = len(core) >= 6
+        out = []
+        for item, links, quotes, ititle, iterms in self.rows:
+            if policy.url in links or item.url in linked:
+                out.append((item, "link"))
+            elif any(q and (q in title or _core(q) == core or core in q) for q in quotes):
+                out.append((item, "quote"))
+            elif long_core and core in ititle:
+                out.append((item, "title"))
+            elif len(iterms & terms) >= min_shared:
+                out.append((item, "keywords"))
+        return out
+
+
 def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[Outcome]:
     site = ctx.site_data
     wanted = set(get(KIND, params, "policy_sections"))
@@ -143,11 +168,12 @@ def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[
                         details={"unreadable": unreadable})]
     n = get(KIND, params, "within_working_days")
     min_shared = get(KIND, params, "min_shared")
+    prepared = _Interpretations(interps)
     out = []
     for policy in sorted(policies, key=lambda i: i.published):  # type: ignore[arg-type,return-value]
         due, uncertain = ctx.calendar.add_working_days(policy.published, n)  # type: ignore[arg-type]
         period = f"{policy.published}#{hashlib.sha1(policy.url.encode()).hexdigest()[:8]}"
-        matched = [(i, how) for i in interps if (how := explains(i, policy, min_shared))]
+        matched = prepared.matching(policy, min_shared)
         matched.sort(key=lambda p: p[0].published or dt.date.max)
         details: dict[str, Any] = {"policy": {"title": policy.title, "url": policy.url,
                                               "published": policy.published},
