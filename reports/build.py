@@ -57,7 +57,8 @@ def _reports(
     if kind == "weekly":
         return [scorecards.weekly(config, session, as_of)]
     ids = [department_id] if department_id else [d.id for d in config.departments]
-    return [scorecards.department(config, session, as_of, dep) for dep in ids]
+    snap = scorecards.snapshot(config, session, as_of)  # read once for every department
+    return [scorecards.department(config, session, as_of, dep, snap=snap) for dep in ids]
 
 
 def write_atomic(path: Path, data: bytes) -> None:

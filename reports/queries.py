@@ -10,11 +10,18 @@ from sqlalchemy.orm import Session
 
 from store.models import Finding, OutboxMessage, ScoreRecord, Section, Site
 
+FINDING_COLUMNS = ("id", "rule", "severity", "status", "due", "evidence", "site_id", "section_id", "department_id",
+                   "period", "message", "uncertain", "first_detected", "resolved_at", "reopened_count", "details")
 
-def findings_known_by(session: Session, until_utc: dt.datetime) -> list[Finding]:
-    """Every finding first detected before ``until_utc`` (naive UTC), in a stable order."""
-    stmt = select(Finding).where(Finding.first_detected < until_utc).order_by(Finding.id)
-    return list(session.scalars(stmt))
+
+def findings_known_by(session: Session, until_utc: dt.datetime) -> list:
+    """Every finding first detected before ``until_utc`` (naive UTC), in a stable order.
+
+    Plain rows with the attributes the reports read (Core select: no ORM objects to build).
+    """
+    cols = [getattr(Finding, c) for c in FINDING_COLUMNS]
+    stmt = select(*cols).where(Finding.first_detected < until_utc).order_by(Finding.id)
+    return list(session.connection().execute(stmt))
 
 
 def previous_period(session: Session, kind: str, before: str) -> str | None:

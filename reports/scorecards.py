@@ -23,6 +23,7 @@ from store.models import OutboxMessage
 from zwgk.config import Config
 
 TREND_WEEKS = 8
+DEPARTMENT_SHEETS_MAX = 60  # per-department sheets in the daily/weekly workbook up to this many departments
 
 
 @dataclass
@@ -50,10 +51,22 @@ class Snapshot:
     indicators: dict[str, Indicator]
     rows: list[FindingRow]
     departments: list[tuple[str, str]]
+    _groups: dict[str, dict[str, list[FindingRow]]] = field(default_factory=dict, repr=False)
 
     @property
     def department_names(self) -> dict[str, str]:
         return dict(self.departments)
+
+    def by_department(self, *, open_only: bool = False) -> dict[str, list[FindingRow]]:
+        """Rows grouped by department id, each group in the snapshot's (worst-first) order."""
+        key = "open" if open_only else "all"
+        if key not in self._groups:
+            groups: dict[str, list[FindingRow]] = {}
+            for r in self.rows:
+                if not open_only or r.is_open:
+                    groups.setdefault(r.department_id, []).append(r)
+            self._groups[key] = groups
+        return self._groups[key]
 
 
 def snapshot(config: Config, session: Session, as_of: dt.date) -> Snapshot:
@@ -85,7 +98,7 @@ def _district(config: Config) -> str:
 
 def daily(config: Config, session: Session, as_of: dt.date) -> Report:
     """The district office's daily scorecard."""
-    from reports.xlsx import department_sheet, findings_sheet, summary_sheet
+    from reports.xlsx import findings_sheet, summary_sheet
 
     snap = snapshot(config, session, as_of)
     period = as_of.isoformat()
@@ -117,13 +130,13 @@ def daily(config: Config, session: Session, as_of: dt.date) -> Report:
         f"已整改 {len(resolved)} 项。"
     )
     sheets = [summary_sheet(deps), findings_sheet(_district(config), open_rows, with_department=True)]
-    sheets += [department_sheet(name, [r for r in open_rows if r.department_id == dep_id]) for dep_id, name in snap.departments]
+    sheets += _department_sheets(snap)
     return Report("daily", period, as_of, title, "daily", context, sheets, summary)
 
 
 def weekly(config: Config, session: Session, as_of: dt.date) -> Report:
     """The weekly scorecard: a score per department, ranking, change and trend; stores ScoreRecords."""
-    from reports.xlsx import department_sheet, findings_sheet, scores_sheet
+    from reports.xlsx import findings_sheet, scores_sheet
 
     snap = snapshot(config, session, as_of)
     period = iso_week(as_of)
@@ -137,7 +150,9 @@ def weekly(config: Config, session: Session, as_of: dt.date) -> Report:
     records = {(r.period, r.department_id): r for r in queries.score_records(session, weeks)}
     names = snap.department_names
     ranking = []
+    open_by_dep = snap.by_department(open_only=True)
     for position, score in rank(scores):
+        mine = open_by_dep.get(score.department_id, [])
         prev = records.get((previous, score.department_id))
         change = None if prev is None else round(score.score - prev.score, 2)
         trend = []
@@ -152,11 +167,8 @@ def weekly(config: Config, session: Session, as_of: dt.date) -> Report:
                 "score": score,
                 "change": change,
                 "trend": trend,
-                "overdue": [r for r in open_rows if r.department_id == score.department_id and r.overdue_days],
-                "vetoes": [
-                    r for r in open_rows
-                    if r.department_id == score.department_id and r.status == "fail" and r.severity == "veto"
-                ],
+                "overdue": [r for r in mine if r.overdue_days],
+                "vetoes": [r for r in mine if r.status == "fail" and r.severity == "veto"],
             }
         )
     title = f"政务公开每周考评通报（{period}，截至 {as_of:%Y年%m月%d日}）"
@@ -177,19 +189,34 @@ def weekly(config: Config, session: Session, as_of: dt.date) -> Report:
         f"逾期未整改 {sum(len(r['overdue']) for r in ranking)} 项。"
     )
     sheets = [scores_sheet(ranking), findings_sheet(_district(config), open_rows, with_department=True)]
-    sheets += [department_sheet(name, [r for r in open_rows if r.department_id == dep_id]) for dep_id, name in snap.departments]
+    sheets += _department_sheets(snap)
     return Report("weekly", period, as_of, title, "weekly", context, sheets, summary)
+
+
+def _department_sheets(snap: Snapshot) -> list[Any]:
+    """One sheet per department in the district workbooks, for a district-sized list of departments.
+
+    Beyond DEPARTMENT_SHEETS_MAX (a province) the district sheet with its 部门 column and
+    autofilter is the view, and every department gets its own report and workbook anyway.
+    """
+    from reports.xlsx import department_sheet
+
+    if len(snap.departments) > DEPARTMENT_SHEETS_MAX:
+        return []
+    open_by_dep = snap.by_department(open_only=True)
+    return [department_sheet(name, open_by_dep.get(dep_id, [])) for dep_id, name in snap.departments]
 
 
 def compute_scores(snap: Snapshot) -> list[Score]:
     """Score every configured department (and any other department that has findings)."""
     dep_ids = [d for d, _ in snap.departments]
     dep_ids += sorted({r.department_id for r in snap.rows} - set(dep_ids))
+    open_by_dep = snap.by_department(open_only=True)
     scores = []
     for dep_id in dep_ids:
         failures = []
-        for r in snap.rows:
-            if r.department_id != dep_id or not r.is_open or r.status != "fail":
+        for r in open_by_dep.get(dep_id, []):
+            if r.status != "fail":
                 continue
             indicator = snap.indicators.get(r.rule)
             points = float(indicator.points) if indicator else 1.0
@@ -199,13 +226,17 @@ def compute_scores(snap: Snapshot) -> list[Score]:
     return scores
 
 
-def department(config: Config, session: Session, as_of: dt.date, department_id: str) -> Report:
-    """One department's own report: only its findings, with basis, evidence and due date."""
+def department(config: Config, session: Session, as_of: dt.date, department_id: str, *,
+               snap: Snapshot | None = None) -> Report:
+    """One department's own report: only its findings, with basis, evidence and due date.
+
+    ``snap``: a snapshot already read for this as_of (building every department's report).
+    """
     from reports.xlsx import department_sheet
 
-    snap = snapshot(config, session, as_of)
+    snap = snap or snapshot(config, session, as_of)
     name = snap.department_names.get(department_id, department_id)
-    mine = [r for r in snap.rows if r.department_id == department_id]
+    mine = snap.by_department().get(department_id, [])
     open_rows = [r for r in mine if r.is_open]
     week_ago = as_of - dt.timedelta(days=7)
     resolved = [r for r in mine if r.resolved and week_ago < r.resolved <= as_of]

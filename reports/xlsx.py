@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -86,33 +87,52 @@ def _cell_value(value: Any) -> Any:
 
 
 def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
-    """Write the sheets into one XLSX file; text is always stored as text, never as a formula."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    """Write the sheets into one XLSX file; text is always stored as text, never as a formula.
+
+    Write-only mode: rows are streamed to the file (a province's daily report has 100,000+
+    rows; the normal mode kept a Cell object per value). Only header cells, dates and text
+    that openpyxl would read as a formula get a styled cell; other values go in as they are.
+    """
+    wb = Workbook(write_only=True)
     taken: set[str] = set()
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDE6F0")
+    middle = Alignment(vertical="center")
+    count = 0
     for sheet in sheets:
         ws = wb.create_sheet(sheet_title(sheet.title, taken))
-        ws.append(list(sheet.headers))
-        for cell in ws[1]:
-            cell.font = bold
-            cell.fill = fill
-            cell.alignment = Alignment(vertical="center")
-        for r, row in enumerate(sheet.rows, start=2):
-            for c, value in enumerate(row, start=1):
-                cell = ws.cell(row=r, column=c, value=_cell_value(value))
-                if isinstance(value, str):
-                    cell.data_type = "s"  # "=HYPERLINK(...)" from a crawled page stays text
-                elif hasattr(value, "year"):
-                    cell.number_format = "yyyy-mm-dd"
+        count += 1
         for i, width in enumerate(sheet.widths, start=1):
             ws.column_dimensions[get_column_letter(i)].width = width
         last = get_column_letter(max(1, len(sheet.headers)))
-        ws.auto_filter.ref = f"A1:{last}{max(1, ws.max_row)}"
+        ws.auto_filter.ref = f"A1:{last}{1 + len(sheet.rows)}"
         ws.freeze_panes = "A2"
-    if not wb.worksheets:
+        header = []
+        for value in sheet.headers:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.font, cell.fill, cell.alignment = bold, fill, middle
+            header.append(cell)
+        ws.append(header)
+        for row in sheet.rows:
+            ws.append([_out(ws, value) for value in row])
+    if not count:
         wb.create_sheet("空")
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _out(ws: Any, value: Any) -> Any:
+    """A value as written: text cleaned and kept as text, dates formatted yyyy-mm-dd."""
+    if isinstance(value, str):
+        value = _ILLEGAL.sub("", value)
+        if value.startswith("="):  # "=HYPERLINK(...)" from a crawled page stays text
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+    if hasattr(value, "year"):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return value
