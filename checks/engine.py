@@ -24,6 +24,7 @@ from checks.kinds import get_kind
 from checks.model import Context, Outcome, SectionData, SiteData
 from checks.packs import Indicator, Registry, load_registry
 from checks.queries import day_end_utc, load_sites
+from store.models import utcnow
 
 if TYPE_CHECKING:
     from store.db import Database
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class FindingResult:
     """One verdict of one rule on one section or site for one period (see ARCHITECTURE.md)."""
 
@@ -178,16 +179,20 @@ def run_checks(
     sites = [s for s in config.sites if site_id is None or s.id == site_id]
     if site_id is not None and not sites:
         raise KeyError(site_id)
+    from checks.lifecycle import record_results
+
     results: list[FindingResult] = []
-    # Sites are loaded and judged in batches: a few queries per batch, and only one batch of
-    # items and pages in memory at a time (the results keep what they cite).
+    now = utcnow()
+    # Sites are loaded, judged and recorded in batches: a few queries per batch, and only one
+    # batch of items, pages and stored findings in memory at a time. Each batch's lifecycle
+    # update is its own short transaction (crawlers writing meanwhile wait only that long); a
+    # run that stops half-way is completed by running it again (same as_of: same outcome).
     for start in range(0, len(sites), SITE_BATCH):
         with db.session() as session:
             data = load_sites(session, sites[start:start + SITE_BATCH], cutoff)
-        results += evaluate(registry, data, as_of, calendar, config=config, cutoff=cutoff, section_id=section_id)
+        batch = evaluate(registry, data, as_of, calendar, config=config, cutoff=cutoff, section_id=section_id)
         del data
-    if record:
-        from checks.lifecycle import record_results
-
-        record_results(db, results, as_of)
+        if record:
+            record_results(db, batch, as_of, now=now)
+        results += batch
     return results

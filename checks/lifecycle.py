@@ -75,63 +75,77 @@ def record_results(
     first result had been written), and inserts, updates and events go out as executemany.
     """
     now = now or utcnow()
-    results = list(results)
-    counts = {"new": 0, "confirmed": 0, "resolved": 0, "reopened": 0, "kept": 0}
+    counts = new_counts()
     with db.session() as session:
-        known = _existing(session, list(dict.fromkeys(r.key for r in results)))
-        created: dict[str, dict[str, Any]] = {}
-        touched: dict[str, dict[str, Any]] = {}
-        events: list[tuple[str, str | None, str, str]] = []  # key, old, new, message
-        for result in results:
-            key = result.key
-            finding = created.get(key) or known.get(key)
-            if finding is not None and finding["last_as_of"] and finding["last_as_of"] > as_of:
-                continue
-            status = result.status
-            if finding is None:
-                if status == "pass":
-                    continue
-                finding = {"key": key, "rule": result.rule, "kind": result.kind, "site_id": result.site,
-                           "section_id": result.section, "period": result.period, "status": status,
-                           "first_detected": now, "last_confirmed": now, "resolved_at": None, "reopened_count": 0,
-                           "last_as_of": as_of}
-                _apply(finding, result)
-                created[key] = finding
-                events.append((key, None, status, result.message))
-                counts["new"] += 1
-                continue
-            if key in known:
-                touched[key] = finding
-            old = finding["status"]
-            finding["last_as_of"] = as_of
-            if status == "unknown":
-                if old == "unknown":
-                    _apply(finding, result)
-                    finding["last_confirmed"] = now
-                counts["kept"] += 1
-                continue
-            if status in PROBLEMS:
-                if finding["resolved_at"] is not None or old == "pass":
-                    finding["reopened_count"] += 1
-                    finding["resolved_at"] = None
-                    counts["reopened"] += 1
-                else:
-                    counts["confirmed"] += 1
-                finding["status"] = status
-                finding["last_confirmed"] = now
-                _apply(finding, result)
-                if old != status:
-                    events.append((key, old, status, result.message))
-                continue
-            # status == "pass"
-            if old != "pass":
-                finding["status"] = "pass"
-                finding["resolved_at"] = now
-                _apply(finding, result)
-                events.append((key, old, "pass", result.message))
-                counts["resolved"] += 1
-        _write(session, created, touched, events, now)
+        record_batch(session, results, as_of, now, counts)
     return counts
+
+
+def new_counts() -> dict[str, int]:
+    return {"new": 0, "confirmed": 0, "resolved": 0, "reopened": 0, "kept": 0}
+
+
+def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now: dt.datetime,  # type: ignore[no-untyped-def]
+                 counts: dict[str, int]) -> None:
+    """``record_results`` inside the caller's transaction, adding to ``counts``.
+
+    The engine records site batch by site batch in one transaction; a key must not span
+    two batches (keys name their site, and a batch holds whole sites).
+    """
+    results = list(results)
+    known = _existing(session, list(dict.fromkeys(r.key for r in results)))
+    created: dict[str, dict[str, Any]] = {}
+    touched: dict[str, dict[str, Any]] = {}
+    events: list[tuple[str, str | None, str, str]] = []  # key, old, new, message
+    for result in results:
+        key = result.key
+        finding = created.get(key) or known.get(key)
+        if finding is not None and finding["last_as_of"] and finding["last_as_of"] > as_of:
+            continue
+        status = result.status
+        if finding is None:
+            if status == "pass":
+                continue
+            finding = {"key": key, "rule": result.rule, "kind": result.kind, "site_id": result.site,
+                       "section_id": result.section, "period": result.period, "status": status,
+                       "first_detected": now, "last_confirmed": now, "resolved_at": None, "reopened_count": 0,
+                       "last_as_of": as_of}
+            _apply(finding, result)
+            created[key] = finding
+            events.append((key, None, status, result.message))
+            counts["new"] += 1
+            continue
+        if key in known:
+            touched[key] = finding
+        old = finding["status"]
+        finding["last_as_of"] = as_of
+        if status == "unknown":
+            if old == "unknown":
+                _apply(finding, result)
+                finding["last_confirmed"] = now
+            counts["kept"] += 1
+            continue
+        if status in PROBLEMS:
+            if finding["resolved_at"] is not None or old == "pass":
+                finding["reopened_count"] += 1
+                finding["resolved_at"] = None
+                counts["reopened"] += 1
+            else:
+                counts["confirmed"] += 1
+            finding["status"] = status
+            finding["last_confirmed"] = now
+            _apply(finding, result)
+            if old != status:
+                events.append((key, old, status, result.message))
+            continue
+        # status == "pass"
+        if old != "pass":
+            finding["status"] = "pass"
+            finding["resolved_at"] = now
+            _apply(finding, result)
+            events.append((key, old, "pass", result.message))
+            counts["resolved"] += 1
+    _write(session, created, touched, events, now)
 
 
 def _write(session, created: dict[str, dict[str, Any]], touched: dict[str, dict[str, Any]],  # type: ignore[no-untyped-def]
