@@ -10,6 +10,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATES = Path(__file__).parent / "templates"
+# Finding lists in a report body stop here (worst first); the XLSX attachment has every row.
+# A province's daily report has 100,000+ open findings: no mail client shows that.
+LIST_LIMIT = 500
 
 # Inline styles: many mail clients drop <style> blocks, so every element carries its own.
 STYLES = {
@@ -74,6 +77,7 @@ def _environment(html: bool) -> Environment:
     )
     env.filters.update(d=fmt_date, change=fmt_change, banner=banner_style, line=one_line)
     env.globals["S"] = STYLES
+    env.globals["LIST_LIMIT"] = LIST_LIMIT
     return env
 
 

@@ -2,7 +2,8 @@
 
 - ``checks.queries.load_sites`` (one query per table for a batch of sites) equals
   ``load_site`` (queries per section) on the benchmark's synthetic store, at two cutoffs;
-- ``record_results`` applies repeated keys of one run in order, as one-by-one writes did.
+- ``record_results`` applies repeated keys of one run in order, as one-by-one writes did;
+- a report body lists at most ``LIST_LIMIT`` findings and says how many more the XLSX holds.
 """
 
 from __future__ import annotations
@@ -85,3 +86,30 @@ def test_repeated_key_in_one_run_is_applied_in_order(tmp_path: Path) -> None:
     assert f.status == "warn" and f.reopened_count == 1 and f.resolved_at is None
     assert events == [(None, "fail"), ("fail", "pass"), ("pass", "warn")]
     db.dispose()
+
+
+def test_report_body_lists_the_worst_and_the_xlsx_has_every_row(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from openpyxl import load_workbook
+    from reports_dataset import AS_OF, populate, write_settings
+
+    import reports.render as render
+    from reports.build import build_and_queue
+
+    monkeypatch.setattr(render, "LIST_LIMIT", 2)
+    render._environment.cache_clear()
+    try:
+        config = write_settings(tmp_path)
+        db = populate(config)
+        paths = {p.suffix: p for p in build_and_queue(config, db, "daily", AS_OF)}
+        db.dispose()
+    finally:
+        render._environment.cache_clear()
+    text = paths[".txt"].read_text(encoding="utf-8")
+    html = paths[".html"].read_text(encoding="utf-8")
+    sheet = load_workbook(io.BytesIO(paths[".xlsx"].read_bytes())).worksheets[1]  # the district findings sheet
+    open_rows = sheet.max_row - 1
+    assert open_rows > 2
+    assert f"另有 {open_rows - 2} 项未列出，完整清单见附件 XLSX" in text
+    assert f"另有 {open_rows - 2} 项未列出，完整清单见附件 XLSX" in html
