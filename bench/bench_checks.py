@@ -175,7 +175,7 @@ def populate_data(db, config, sites: int, *, seed: int = 8) -> dict[str, int]:  
                                       "warc_offset": 1000 * (j * 2 + page_no), "warc_length": 900})
                 for n, day in enumerate(_dates(pattern, rng, stale_site)):
                     url = f"{sec.list_url}{n:03d}.html"
-                    topic = f"{site.name}{day.year}年{TOPICS[(n * 7 + s) % len(TOPICS)]}"
+                    topic = f"{day.year}年{TOPICS[(n * 7 + s) % len(TOPICS)]}"
                     text = title.format(dep=site.name, n=n, y=day.year, m=day.month, topic=topic)
                     written = day - dt.timedelta(days=rng.randint(2, 40)) if pattern == "policy" else None
                     row = {"site_id": site.id, "section_id": sec.id, "url": url, "title": text,
