@@ -95,6 +95,16 @@ def test_wrong_sum_names_row_column_and_both_numbers(build) -> None:
     )
 
 
+def test_wrong_review_and_litigation_total(build) -> None:
+    """表四: each group's 总计 must equal 维持 + 纠正 + 其他 + 尚未审结 (E6)."""
+    t4 = list(ReportSpec().t4)
+    t4[9] += 2  # 行政诉讼（未经复议直接起诉）·总计 printed as 3; its parts sum to 1
+    result = verify_document(build(ReportSpec(t4=t4)), published=dt.date(2026, 1, 20))
+    got = [(p.check, p.status, p.table, p.column, p.expected, p.actual) for p in result.problems]
+    assert got == [("t4_sum", "fail", "表四", "行政诉讼（未经复议直接起诉）·总计", 1, 3)]
+    assert "填报 3" in result.problems[0].message and "之和为 1" in result.problems[0].message
+
+
 def test_missing_part(build) -> None:
     data = build(ReportSpec(omit_parts=("五",)))
     assert problems(data, published=dt.date(2026, 1, 20)) == {
