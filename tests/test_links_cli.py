@@ -58,12 +58,24 @@ def test_links_check_list_and_probe(site, capsys) -> None:  # type: ignore[no-un
     out = capsys.readouterr().out
     assert "失效（已确认）1 个" in out
     assert srv.url("/dead.html") in out and f"所在页面：{srv.url('/')} [首页]" in out
+    # every attempt behind the verdict, oldest first, with its local time and reason
+    tries = [line.strip() for line in out.splitlines() if line.strip().startswith("检查记录：")]
+    assert len(tries) == 2 and all(" CST GET HTTP 404 页面不存在" in t for t in tries), tries
+    assert tries[0] <= tries[1]
 
     assert main(["links", "list", "--verdict", "broken", "--format", "json", "--config", settings]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [(r["url"], r["reason"], r["http_status"]) for r in data["links"]] == [
         (srv.url("/dead.html"), "http_404", 404)
     ]
+    attempts = data["links"][0]["attempts"]
+    assert [(a["method"], a["http_status"], a["reason"]) for a in attempts] == [("GET", 404, "http_404")] * 2
+    assert attempts[0]["checked_at"] <= attempts[1]["checked_at"]
+
+    assert main(["links", "list", "--format", "json", "--config", settings]) == 0
+    by_url = {r["url"]: r for r in json.loads(capsys.readouterr().out)["links"]}
+    assert "attempts" not in by_url[srv.url("/ok.html")]
+    assert [a["reason"] for a in by_url[srv.url("/wall.html")]["attempts"]] == ["blocked", "blocked"]
 
     assert main(["links", "list", "--format", "csv", "--config", settings]) == 0
     rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))

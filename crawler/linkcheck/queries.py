@@ -212,6 +212,14 @@ def _recent_attempts(s, link_ids: set[int], limit: int) -> dict[int, list[Attemp
     return out
 
 
+def link_attempts(db: Database, link_ids: set[int], limit: int = 10) -> dict[int, list[AttemptRow]]:
+    """Up to ``limit`` recent attempts per link (newest first), keyed by link id."""
+    if not link_ids:
+        return {}
+    with db.session() as s:
+        return _recent_attempts(s, link_ids, limit)
+
+
 def broken_links(db: Database, site_id: str | None = None) -> list[LinkRow]:
     """Confirmed broken links: one row per (link, source page), with up to 10 recent attempts (newest first)."""
     return link_rows(db, site_id=site_id, verdicts=("broken",), with_attempts=10)

@@ -94,6 +94,8 @@ def run_check(args: argparse.Namespace) -> int:
                 for row in group:
                     where = "首页" if row.on_home_page else (row.section_id or "页面")
                     print(f"    所在页面：{row.source_url} [{where}]")
+                for attempt in reversed(first.attempts):  # oldest first
+                    print(f"    检查记录：{attempt_line(attempt, app.config.general.tz)}")
         return 1 if rows else 0
     finally:
         app.close()
@@ -124,7 +126,7 @@ COLUMNS = (
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from crawler.linkcheck.queries import link_rows
+    from crawler.linkcheck.queries import link_attempts, link_rows
     from zwgk.app import open_app
 
     app = open_app(args.config)
@@ -133,6 +135,11 @@ def run_list(args: argparse.Namespace) -> int:
             return 2
         rows = link_rows(app.db, site_id=args.site, verdicts=args.verdict)
         records = [_record(r) for r in rows]
+        if args.format == "json":  # the attempts behind every verdict that is not "ok"
+            attempts = link_attempts(app.db, {r.link_id for r in rows if r.verdict != "ok"})
+            for row, rec in zip(rows, records, strict=True):
+                if row.verdict != "ok":
+                    rec["attempts"] = [_attempt_record(a) for a in reversed(attempts.get(row.link_id, []))]
         if args.format == "json":
             print(json.dumps({"links": records}, ensure_ascii=False, indent=2))
         elif args.format == "csv":
@@ -175,6 +182,32 @@ def _record(row) -> dict:  # type: ignore[no-untyped-def]
         "site_id": row.site_id,
         "section_id": row.section_id,
         "last_checked": row.last_checked.isoformat(timespec="seconds") if row.last_checked else None,
+    }
+
+
+def attempt_line(attempt, tz: dt.tzinfo) -> str:  # type: ignore[no-untyped-def]
+    """One attempt for people: local time, method, HTTP status, reason, elapsed, detail."""
+    from crawler.linkcheck.classify import REASON_LABELS
+
+    when = attempt.checked_at.replace(tzinfo=dt.UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+    reason = REASON_LABELS.get(attempt.reason, attempt.reason)
+    status = f"HTTP {attempt.http_status}" if attempt.http_status else "无 HTTP 响应"
+    if attempt.http_status and reason.startswith(str(attempt.http_status)):
+        status = "HTTP"  # "HTTP 404 页面不存在", not "HTTP 404 404 页面不存在"
+    elapsed = f"，{attempt.elapsed_ms} 毫秒" if attempt.elapsed_ms is not None else ""
+    detail = f"（{attempt.detail}）" if attempt.detail else ""
+    return f"{when} {attempt.method} {status} {reason}{elapsed}{detail}"
+
+
+def _attempt_record(attempt) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "checked_at": attempt.checked_at.isoformat(timespec="seconds"),
+        "method": attempt.method,
+        "http_status": attempt.http_status,
+        "reason": attempt.reason,
+        "final_url": attempt.final_url,
+        "elapsed_ms": attempt.elapsed_ms,
+        "detail": attempt.detail,
     }
 
 
