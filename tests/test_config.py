@@ -127,3 +127,171 @@ def test_committed_settings_validate() -> None:
     config = load_config(ROOT / "settings.toml")
     assert config.sites and config.departments
     assert config.mail.enabled is False or config.mail.host
+
+
+# --------------------------------------------------------------------------- secrets only from the environment
+
+DB_SECRET = "s3cr3t-Pw"
+
+
+@pytest.mark.parametrize(("url", "key"), [
+    (f"postgresql+psycopg://zwgk:{DB_SECRET}@db.internal:5432/zwgk", "general.database_url"),
+    (f"postgresql+psycopg://zwgk@db.internal/zwgk?password={DB_SECRET}", "general.database_url"),
+])
+def test_password_in_database_url_is_rejected(tmp_path: Path, url: str, key: str) -> None:
+    text = VALID.replace('"sqlite:///var/test.db"', f'"{url}"')
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, tmp_path / "settings.toml", environ={})
+    error = caught.value
+    assert (error.key, error.line) == (key, _line_of(text, "database_url")), error.render()
+    assert "ZWGK_DATABASE_URL" in error.render() and "PGPASSWORD" in error.render()
+    assert DB_SECRET not in error.render()
+
+
+@pytest.mark.parametrize("url", [f"redis://:{DB_SECRET}@10.0.0.5:6379/0", f"redis://crawl:{DB_SECRET}@10.0.0.5/0",
+                                 f"unix:///run/redis.sock?db=0&password={DB_SECRET}"])
+def test_password_in_redis_url_is_rejected(tmp_path: Path, url: str) -> None:
+    text = VALID + f'\n[scale]\nredis_url = "{url}"\n'
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, tmp_path / "settings.toml", environ={})
+    error = caught.value
+    assert (error.key, error.line) == ("scale.redis_url", _line_of(text, "redis_url")), error.render()
+    assert "ZWGK_REDIS_URL" in error.render() and DB_SECRET not in error.render()
+
+
+def test_urls_without_a_password_are_accepted(tmp_path: Path) -> None:
+    for db, redis_url in (("postgresql+psycopg://zwgk@/zwgk?host=/var/run/postgresql", "redis://127.0.0.1:6379/0"),
+                          ("postgresql+psycopg://zwgk@db.internal:5432/zwgk", "redis://crawl@10.0.0.5:6379/1"),
+                          ("postgresql+psycopg://zwgk:@db.internal/zwgk", "")):
+        text = VALID.replace('"sqlite:///var/test.db"', f'"{db}"') + f'\n[scale]\nredis_url = "{redis_url}"\n'
+        config = parse_config(text, tmp_path / "settings.toml", environ={})
+        assert (config.database_url, config.scale.redis_url) == (db, redis_url)
+
+
+def test_database_url_from_the_environment_wins(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text(VALID, encoding="utf-8")
+    secret_url = f"postgresql+psycopg://zwgk:{DB_SECRET}@db.internal:5432/zwgk"
+    config = load_config(path, environ={"ZWGK_DATABASE_URL": f"  {secret_url} "})
+    assert config.database_url == secret_url
+    assert config.general.database_url == "sqlite:///var/test.db"  # the file's value is kept, the env wins
+    assert "ZWGK_DATABASE_URL" in config.database_url_source
+    # Unset or empty: the file's value, as before.
+    for environ in ({}, {"ZWGK_DATABASE_URL": ""}):
+        assert load_config(path, environ=environ).database_url == f"sqlite:///{tmp_path / 'var/test.db'}"
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={"ZWGK_DATABASE_URL": "db.internal/zwgk"})
+    assert "环境变量 ZWGK_DATABASE_URL" in caught.value.render() and "不是数据库 URL" in caught.value.render()
+
+
+def test_redact_url_hides_passwords() -> None:
+    from zwgk.config import redact_url
+
+    assert redact_url(f"postgresql+psycopg://zwgk:{DB_SECRET}@db:5432/zwgk") == "postgresql+psycopg://zwgk:***@db:5432/zwgk"
+    assert redact_url(f"redis://:{DB_SECRET}@10.0.0.5:6379/0") == "redis://:***@10.0.0.5:6379/0"
+    assert redact_url(f"postgresql://zwgk@db/zwgk?sslmode=require&password={DB_SECRET}") == \
+        "postgresql://zwgk@db/zwgk?sslmode=require&password=***"
+    assert redact_url("sqlite:////var/zwgk.db") == "sqlite:////var/zwgk.db"
+
+
+def _zwgk(args: list[str], env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("ZWGK_DATABASE_URL", "ZWGK_REDIS_URL")}
+    return subprocess.run([sys.executable, "-m", "zwgk", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120, env={**env, **env_extra})
+
+
+def test_cli_rejects_a_password_in_the_file_with_exit_2(tmp_path: Path) -> None:
+    text = VALID.replace('"sqlite:///var/test.db"', f'"postgresql+psycopg://zwgk:{DB_SECRET}@127.0.0.1:1/zwgk"')
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    result = _zwgk(["validate", "--config", str(path)], {})
+    assert result.returncode == 2, result.stderr
+    assert f"settings.toml:{_line_of(text, 'database_url')} 键 `general.database_url`" in result.stderr
+    assert "ZWGK_DATABASE_URL" in result.stderr and DB_SECRET not in result.stderr + result.stdout
+
+
+def test_cli_uses_the_database_named_by_the_environment(tmp_path: Path) -> None:
+    """`zwgk status` opens (and migrates) the database of ZWGK_DATABASE_URL, not the file's; validate hides secrets."""
+    path = tmp_path / "settings.toml"
+    path.write_text(VALID, encoding="utf-8")
+    env_db = tmp_path / "from-env.db"
+    result = _zwgk(["status", "--config", str(path)], {"ZWGK_DATABASE_URL": f"sqlite:///{env_db}"})
+    assert result.returncode in (0, 1), result.stderr
+    assert env_db.is_file() and env_db.stat().st_size > 0
+    assert not (tmp_path / "var" / "test.db").exists()
+    shown = _zwgk(["validate", "--config", str(path)],
+                  {"ZWGK_DATABASE_URL": f"postgresql+psycopg://zwgk:{DB_SECRET}@127.0.0.1:1/zwgk"})
+    assert shown.returncode == 0, shown.stderr
+    assert "postgresql+psycopg://zwgk:***@127.0.0.1:1/zwgk" in shown.stdout and "ZWGK_DATABASE_URL" in shown.stdout
+    assert DB_SECRET not in shown.stdout + shown.stderr
+    bad = _zwgk(["validate", "--config", str(path)], {"ZWGK_DATABASE_URL": "not-a-url"})
+    assert bad.returncode == 2 and "ZWGK_DATABASE_URL" in bad.stderr, bad.stderr
+
+
+def test_private_store_env_hides_the_shared_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`zwgk audit` crawls into its own SQLite file even when the shared store is configured by environment."""
+    import os
+
+    from zwgk.config import private_store_env
+
+    monkeypatch.setenv("ZWGK_DATABASE_URL", "postgresql+psycopg://zwgk@db/zwgk")
+    monkeypatch.setenv("ZWGK_REDIS_URL", "redis://127.0.0.1:6379/0")
+    with private_store_env():
+        assert "ZWGK_DATABASE_URL" not in os.environ and "ZWGK_REDIS_URL" not in os.environ
+        probe = subprocess.run([sys.executable, "-c", "import os; print(os.environ.get('ZWGK_DATABASE_URL'))"],
+                               capture_output=True, text=True, timeout=60)
+        assert probe.stdout.strip() == "None"
+    assert os.environ["ZWGK_DATABASE_URL"] == "postgresql+psycopg://zwgk@db/zwgk"
+    assert os.environ["ZWGK_REDIS_URL"] == "redis://127.0.0.1:6379/0"
+
+
+# --------------------------------------------------------------------------- per-host rate 0 = unlimited
+
+
+def test_per_host_rate_zero_means_unlimited(tmp_path: Path) -> None:
+    import asyncio
+
+    from crawler.linkcheck.politeness import HostLimiter, PolitenessParams
+    from crawler.settings import host_limits, scrapy_settings
+
+    text = VALID + "\n[links]\nper_host_rate = 0\n"
+    config = parse_config(text, tmp_path / "settings.toml", environ={})
+    assert config.links.per_host_rate == 0.0
+    params = PolitenessParams.from_links(config.links)
+    assert params.interval == 0.0
+    assert host_limits(config) == (4, 0.0)  # [crawl] delay_seconds (0) alone spaces the crawler's requests
+    assert scrapy_settings(config, config.sites[0])["DOWNLOAD_DELAY"] == 0.0
+    from zwgk.commands.demo import demo_pace
+
+    assert demo_pace(config).links.per_host_rate == 0.0  # the demo's local pace does not slow "unlimited" down
+
+    async def starts(rate: float) -> int:
+        """Requests started on one host within 2 s of a frozen clock: unlimited starts all 20."""
+        limiter = HostLimiter(PolitenessParams(per_host_concurrency=4, per_host_rate=rate), clock=lambda: 100.0)
+        started = 0
+
+        async def one() -> None:
+            nonlocal started
+            async with limiter.slot("127.0.0.1"):
+                started += 1
+
+        tasks = [asyncio.create_task(one()) for _ in range(20)]
+        await asyncio.wait(tasks, timeout=2)
+        for task in tasks:
+            task.cancel()
+        return started
+
+    assert asyncio.run(starts(params.per_host_rate)) == 20
+    assert asyncio.run(starts(10.0)) == 1  # with a rate, the frozen clock never lets a second request start
+
+
+@pytest.mark.parametrize(("value", "fragment"), [("-1", "不小于 0"), ("0.001", "0（不限速）或不小于 0.01"),
+                                                 ('"fast"', "应为数字")])
+def test_bad_per_host_rate_names_key_and_line(tmp_path: Path, value: str, fragment: str) -> None:
+    text = VALID + f"\n[links]\nper_host_rate = {value}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, tmp_path / "settings.toml", environ={})
+    assert (caught.value.key, caught.value.line) == ("links.per_host_rate", _line_of(text, "per_host_rate"))
+    assert fragment in caught.value.render()

@@ -7,16 +7,17 @@ carrying the dotted key and the line number. Nothing here touches the database.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import tomllib
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from zwgk.tomllines import line_of, locate_keys
 
@@ -37,6 +38,49 @@ class ConfigError(Exception):
             where += f":{self.line}"
         key = f" 键 `{self.key}`" if self.key else ""
         return f"配置错误 {where}{key}: {self.message}"
+
+
+# Secrets come from the environment: these win over the URLs in settings.toml (which must hold no password).
+DATABASE_URL_ENV = "ZWGK_DATABASE_URL"
+REDIS_URL_ENV = "ZWGK_REDIS_URL"
+
+
+def url_has_secret(url: str) -> bool:
+    """True when a connection URL carries a password (``user:secret@`` or a ``password=`` query parameter)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return False
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    return bool(password) or any(k.lower() in ("password", "passwd") and v for k, v in query)
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password (userinfo and ``password=`` parameter) replaced by ``***``, for display."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url
+    redacted = parts
+    if password:
+        userinfo, _, host = parts.netloc.rpartition("@")
+        redacted = redacted._replace(netloc=f"{userinfo.partition(':')[0]}:***@{host}")
+    if parts.query:
+        redacted = redacted._replace(query=re.sub(r"(?i)((?:^|&)(?:password|passwd)=)[^&]*", r"\1***", parts.query))
+    return url if redacted == parts else urlunsplit(redacted)  # urlunsplit would drop sqlite:////'s slashes
+
+
+@contextlib.contextmanager
+def private_store_env() -> Iterator[None]:
+    """Unset ZWGK_DATABASE_URL and ZWGK_REDIS_URL for a while (and for child processes started meanwhile):
+    for work on a private store, such as `zwgk audit`'s one-off crawl, which must not reach the shared one."""
+    saved = {name: os.environ.pop(name) for name in (DATABASE_URL_ENV, REDIS_URL_ENV) if name in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
 
 
 # --------------------------------------------------------------------------- typed configuration
@@ -81,7 +125,7 @@ class LinksConfig:
     timeout_seconds: float = 15.0
     max_redirects: int = 10
     per_host_concurrency: int = 4
-    per_host_rate: float = 10.0  # requests per second per host
+    per_host_rate: float = 10.0  # requests per second per host; 0 = unlimited (only the concurrency caps)
     recheck_delay_seconds: float = 30.0
     cache_hours: float = 20.0
     global_concurrency: int = 64  # link checker: requests in flight across all hosts
@@ -217,6 +261,7 @@ class Config:
     sites: tuple[SiteConfig, ...]
     scale: ScaleConfig = field(default_factory=ScaleConfig)
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    database_url_env: str = field(default="", repr=False)  # ZWGK_DATABASE_URL when the config was loaded
 
     # -- lookups
     def site(self, site_id: str) -> SiteConfig:
@@ -249,9 +294,15 @@ class Config:
         return path if path.is_absolute() else (self.path.parent / path)
 
     @property
+    def database_url_source(self) -> str:
+        """Where the database URL comes from: the environment variable or the settings key."""
+        return f"环境变量 {DATABASE_URL_ENV}" if self.database_url_env else "[general] database_url"
+
+    @property
     def database_url(self) -> str:
-        """The database URL with a relative SQLite path made absolute (next to settings.toml)."""
-        url = self.general.database_url
+        """ZWGK_DATABASE_URL, else ``[general] database_url``; a relative SQLite path is made absolute
+        (next to settings.toml)."""
+        url = self.database_url_env or self.general.database_url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith("sqlite:////") and ":memory:" not in url:
             return prefix + str(self.resolve(Path(url[len(prefix):])))
@@ -436,8 +487,38 @@ def _cron(value: Any) -> str:
 def _db_url(value: Any) -> str:
     value = _str(value)
     if "://" not in value:
-        raise _BadValue(f"`{value}` 不是数据库 URL（例如 sqlite:///var/zwgk.db）")
+        raise _BadValue(f"`{redact_url(value)}` 不是数据库 URL（例如 sqlite:///var/zwgk.db）")
+    if url_has_secret(value):
+        raise _BadValue(
+            "URL 中含有密码，密码不能写在配置文件里：请删去密码，改为在环境变量 "
+            f"{DATABASE_URL_ENV} 中提供完整 URL（它优先于此键），或（PostgreSQL）用 PGPASSWORD 环境变量 / ~/.pgpass"
+        )
     return value
+
+
+def _redis_url(value: Any) -> str:
+    if value == "":
+        return ""  # off: the embedded crawl
+    value = _str(value)
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise _BadValue(f"`{redact_url(value)}` 不是 Redis URL（例如 redis://127.0.0.1:6379/0）")
+    if url_has_secret(value):
+        raise _BadValue(
+            "URL 中含有密码，密码不能写在配置文件里：请把 redis_url 留空（或删去密码），"
+            f"改为在环境变量 {REDIS_URL_ENV} 中提供完整 URL（例如 redis://:密码@10.0.0.5:6379/0，它优先于此键）"
+        )
+    return value
+
+
+def _rate(value: Any) -> float:
+    """Requests per second: 0 means unlimited; otherwise at least 0.01 (one request per 100 s)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _BadValue("应为数字")
+    if value < 0:
+        raise _BadValue("应不小于 0（0 表示不限速）")
+    if 0 < value < 0.01:
+        raise _BadValue("应为 0（不限速）或不小于 0.01")
+    return float(value)
 
 
 def _env_name(value: Any) -> str:
@@ -500,7 +581,7 @@ _LINKS = {
     "timeout_seconds": (_float(1), False),
     "max_redirects": (_int(1), False),
     "per_host_concurrency": (_int(1), False),
-    "per_host_rate": (_float(0.01), False),
+    "per_host_rate": (_rate, False),  # 0 = unlimited
     "recheck_delay_seconds": (_float(0), False),
     "cache_hours": (_float(0), False),
     "global_concurrency": (_int(1), False),
@@ -541,7 +622,7 @@ _MAIL = {
     "office_recipients_extra": (_list(_email), False),
 }
 _SCALE = {
-    "redis_url": (lambda v: "" if v == "" else _str(v), False),  # "" = off
+    "redis_url": (_redis_url, False),  # "" = off
     "crawl_workers": (_int(1), False),
     "key_prefix": (_ident, False),
     "worker_heartbeat_seconds": (_float(5), False),
@@ -605,8 +686,21 @@ def _unique(v: _Validator, items: list[tuple[str, str]], what: str) -> None:
         seen[ident] = key
 
 
-def load_config(path: str | Path, *, check_indicators: bool = True) -> Config:
-    """Read and validate settings.toml; raise ConfigError with key and line on any problem."""
+def _database_url_from(environ: Mapping[str, str]) -> str:
+    """ZWGK_DATABASE_URL ("" when unset); a malformed value is a ConfigError naming the variable."""
+    value = (environ.get(DATABASE_URL_ENV) or "").strip()
+    if value and "://" not in value:
+        raise ConfigError(f"`{redact_url(value)}` 不是数据库 URL（例如 postgresql+psycopg://zwgk:密码@db:5432/zwgk）",
+                          file=f"环境变量 {DATABASE_URL_ENV}")
+    return value
+
+
+def load_config(path: str | Path, *, check_indicators: bool = True,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Read and validate settings.toml; raise ConfigError with key and line on any problem.
+
+    ``environ`` (default ``os.environ``) supplies ZWGK_DATABASE_URL, which wins over ``[general] database_url``.
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -614,10 +708,11 @@ def load_config(path: str | Path, *, check_indicators: bool = True) -> Config:
         raise ConfigError(f"找不到配置文件 {path}", file=str(path)) from None
     except UnicodeDecodeError:
         raise ConfigError("配置文件不是 UTF-8 编码", file=str(path)) from None
-    return parse_config(text, path, check_indicators=check_indicators)
+    return parse_config(text, path, check_indicators=check_indicators, environ=environ)
 
 
-def parse_config(text: str, path: Path, *, check_indicators: bool = True) -> Config:
+def parse_config(text: str, path: Path, *, check_indicators: bool = True,
+                 environ: Mapping[str, str] | None = None) -> Config:
     """Validate TOML text (see ``load_config``)."""
     file = str(path)
     try:
@@ -638,8 +733,7 @@ def parse_config(text: str, path: Path, *, check_indicators: bool = True) -> Con
     schedule = ScheduleConfig(**v.table(top.get("schedule", {}), "schedule", _SCHEDULE))
     mail = MailConfig(**v.table(top.get("mail", {}), "mail", _MAIL))
     scale = ScaleConfig(**v.table(top.get("scale", {}), "scale", _SCALE))
-    if scale.redis_url and not scale.redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise v.error("scale.redis_url", f"`{scale.redis_url}` 不是 Redis URL（例如 redis://127.0.0.1:6379/0）")
+    database_url_env = _database_url_from(os.environ if environ is None else environ)
 
     departments = tuple(
         Department(**v.table(d, f"departments[{i}]", _DEPARTMENT)) for i, d in enumerate(top["departments"])
@@ -693,6 +787,7 @@ def parse_config(text: str, path: Path, *, check_indicators: bool = True) -> Con
         sites=tuple(sites),
         scale=scale,
         raw=raw,
+        database_url_env=database_url_env,
     )
     if check_indicators:
         _check_rules(config, v)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 
-from zwgk.config import Config
+from zwgk.config import REDIS_URL_ENV, Config
 
-REDIS_URL_ENV = "ZWGK_REDIS_URL"
+__all__ = ["REDIS_URL_ENV", "redis_url"]
 
 
 def redis_url(config: Config) -> str:

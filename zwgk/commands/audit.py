@@ -28,7 +28,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from zwgk.cli import add_config_option
-from zwgk.config import CATEGORIES, Config, load_config
+from zwgk.config import CATEGORIES, Config, load_config, private_store_env
 from zwgk.exports import FORMATS, exit_code, write_findings
 
 AUDIT_SITE = "audit"
@@ -227,6 +227,12 @@ def write_audit_settings(config: Config, site: dict[str, Any], workdir: Path) ->
 
 
 def run_crawl_audit(args: argparse.Namespace, config: Config) -> int:
+    """The one-off crawl goes to the audit's own SQLite file, never to ZWGK_DATABASE_URL / ZWGK_REDIS_URL."""
+    with private_store_env():
+        return _run_crawl_audit(args, config)
+
+
+def _run_crawl_audit(args: argparse.Namespace, config: Config) -> int:
     from checks.packs import load_registry
     from zwgk import pipeline
     from zwgk.app import open_app

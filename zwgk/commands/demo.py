@@ -174,7 +174,7 @@ def demo_pace(config: Config) -> Config:
     """
     links = dataclasses.replace(
         config.links,
-        per_host_rate=max(config.links.per_host_rate, 200.0),
+        per_host_rate=0.0 if config.links.per_host_rate <= 0 else max(config.links.per_host_rate, 200.0),
         per_host_concurrency=max(config.links.per_host_concurrency, 16),
         recheck_delay_seconds=min(config.links.recheck_delay_seconds, 1.0),
     )

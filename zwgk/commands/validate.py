@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from zwgk.cli import add_config_option
-from zwgk.config import load_config
+from zwgk.config import load_config, redact_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +19,6 @@ def run(args: argparse.Namespace) -> int:
     sections = config.all_sections()
     print(f"配置有效：{config.path}")
     print(f"  部门 {len(config.departments)} 个，网站 {len(config.sites)} 个，栏目 {len(sections)} 个")
-    print(f"  数据库 {config.database_url}")
+    print(f"  数据库 {redact_url(config.database_url)}（{config.database_url_source}）")
     print(f"  规则包 {'、'.join(config.rules.packs)}")
     return 0
