@@ -346,6 +346,9 @@ def drop_copy(settings: Path) -> None:
 
 # --------------------------------------------------------------------------- child: one measured run
 
+RESULT_FIELDS = ("rule", "kind", "site", "section", "department", "status", "period", "due", "message", "evidence",
+                 "uncertain", "severity", "details", "name")
+
 
 def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None = None) -> None:
     """Load config, run run_checks(record=True) on its database, print one JSON line of measurements."""
@@ -378,7 +381,7 @@ def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None 
         open_ = s.scalar(select(func.count()).select_from(Finding).where(Finding.resolved_at.is_(None),
                                                                            Finding.status != "pass"))
     if dump:
-        dump_findings(db, dump)
+        dump_findings(db, dump, results)
     db.dispose()
     statuses: dict[str, int] = {}
     for r in results:
@@ -388,8 +391,9 @@ def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None 
                       "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 
 
-def dump_findings(db, out: Path) -> None:  # type: ignore[no-untyped-def]
-    """The findings table without ids and wall-clock timestamps, sorted by key (for before/after diffs)."""
+def dump_findings(db, out: Path, results: list | None = None) -> None:  # type: ignore[no-untyped-def]
+    """The findings table without ids and wall-clock timestamps, sorted by key, its events, and the
+    results the run returned in their order (for before/after diffs)."""
     from sqlalchemy import select
 
     from store.models import Finding, FindingEvent
@@ -402,8 +406,9 @@ def dump_findings(db, out: Path) -> None:  # type: ignore[no-untyped-def]
         events = sorted((f.key, e.old_status or "", e.new_status, e.message or "")
                         for e, f in s.execute(select(FindingEvent, Finding).join(Finding,
                                                                                   Finding.id == FindingEvent.finding_id)))
-    out.write_text(json.dumps({"findings": rows, "events": events}, ensure_ascii=False, default=str, indent=0),
-                   encoding="utf-8")
+    returned = [{f: getattr(r, f) for f in RESULT_FIELDS} for r in results or []]
+    out.write_text(json.dumps({"findings": rows, "events": events, "results": returned}, ensure_ascii=False,
+                              default=str, indent=0), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- parent

@@ -16,19 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
-from functools import lru_cache
 from typing import Any
 
 from checks.kinds import register
+from checks.kinds.after_trigger_match import InterpretationIndex, core, quotes, terms
 from checks.kinds.common import describe, get, item_evidence, matches_keywords, params_for, relevant_items
 from checks.model import Context, ItemView, Outcome, SectionData
 from checks.packs import Indicator
 
 KIND = "after_trigger"
-_QUOTE = re.compile(r"《([^》]{2,80})》")
-_NOISE = re.compile(r"[\s\d\W_]+")
-_STOP = {"关于", "印发", "通知", "解读", "政策", "的通", "文件", "有关", "工作", "实施", "办法", "意见", "方案"}
 
 
 @register(
@@ -86,23 +82,7 @@ def _written(section: SectionData, params: dict[str, Any], ctx: Context) -> list
 # --------------------------------------------------------------------------- 政策解读
 
 
-@lru_cache(maxsize=65536)  # every policy is compared with every interpretation: parse each title once
-def _terms(title: str) -> frozenset[str]:
-    text = _NOISE.sub("", title or "")
-    return frozenset({text[i:i + 2] for i in range(len(text) - 1)} - _STOP)
-
-
-@lru_cache(maxsize=65536)
-def _quotes(title: str) -> tuple[str, ...]:
-    return tuple(_QUOTE.findall(title or ""))
-
-
-@lru_cache(maxsize=65536)
-def _core(title: str) -> str:
-    """A policy title without the 关于印发…的通知 wrapper."""
-    text = re.sub(r"^.*?关于印发", "", title or "")
-    text = re.sub(r"的通知$", "", text)
-    return text.strip("《》 ")
+_terms, _quotes, _core = terms, quotes, core  # the names explains() and older callers use
 
 
 def explains(interp: ItemView, policy: ItemView, min_shared: int) -> str | None:
@@ -120,31 +100,6 @@ def explains(interp: ItemView, policy: ItemView, min_shared: int) -> str | None:
     if len(_terms(interp.title) & _terms(policy.title)) >= min_shared:
         return "keywords"
     return None
-
-
-class _Interpretations:
-    """The interpretations of a pool, prepared once for matching against every policy (as ``explains``)."""
-
-    def __init__(self, interps: list[ItemView]) -> None:
-        self.rows = [(i, i.page.links if i.page else frozenset(), _quotes(i.title or ""), i.title or "",
-                      _terms(i.title)) for i in interps]
-        self.urls = {i.url for i in interps}
-
-    def matching(self, policy: ItemView, min_shared: int) -> list[tuple[ItemView, str]]:
-        linked = (policy.page.links & self.urls) if policy.page else frozenset()
-        core, title, terms = _core(policy.title), policy.title, _terms(policy.title)
-        long_core = len(core) >= 6
-        out = []
-        for item, links, quotes, ititle, iterms in self.rows:
-            if policy.url in links or item.url in linked:
-                out.append((item, "link"))
-            elif any(q and (q in title or _core(q) == core or core in q) for q in quotes):
-                out.append((item, "quote"))
-            elif long_core and core in ititle:
-                out.append((item, "title"))
-            elif len(iterms & terms) >= min_shared:
-                out.append((item, "keywords"))
-        return out
 
 
 def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[Outcome]:
@@ -168,24 +123,29 @@ def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[
                         details={"unreadable": unreadable})]
     n = get(KIND, params, "within_working_days")
     min_shared = get(KIND, params, "min_shared")
-    prepared = _Interpretations(interps)
+    prepared = InterpretationIndex(interps)
+    shown: dict[tuple[int, str], dict[str, Any]] = {}  # one details entry per (interpretation, how), shared
     out = []
     for policy in sorted(policies, key=lambda i: i.published):  # type: ignore[arg-type,return-value]
         due, uncertain = ctx.calendar.add_working_days(policy.published, n)  # type: ignore[arg-type]
         period = f"{policy.published}#{hashlib.sha1(policy.url.encode()).hexdigest()[:8]}"
-        matched = prepared.matching(policy, min_shared)
-        matched.sort(key=lambda p: p[0].published or dt.date.max)
+        matched = prepared.matching(policy, min_shared)  # sorted by publication date, undated last
+        entries = []
+        for i, how in matched:
+            entry = shown.get((id(i), how))
+            if entry is None:
+                entry = shown[(id(i), how)] = {"title": i.title, "url": i.url, "published": i.published,
+                                               "matched_by": how}
+            entries.append(entry)
         details: dict[str, Any] = {"policy": {"title": policy.title, "url": policy.url,
                                               "published": policy.published},
-                                   "interpretations": [{"title": i.title, "url": i.url, "published": i.published,
-                                                        "matched_by": how} for i, how in matched]}
-        timely = [i for i, _ in matched if i.published and i.published <= due]
-        dated = [i for i, _ in matched if i.published]
-        if timely:
-            out.append(Outcome("pass", f"政策 {describe(policy)} 已在 {n} 个工作日内发布解读 {describe(timely[0])}",
-                               period, due, item_evidence([policy, timely[0]]), uncertain, details))
-        elif dated:
-            late = dated[0]
+                                   "interpretations": entries}
+        timely = next((i for i, _ in matched if i.published and i.published <= due), None)
+        late = next((i for i, _ in matched if i.published), None)
+        if timely is not None:
+            out.append(Outcome("pass", f"政策 {describe(policy)} 已在 {n} 个工作日内发布解读 {describe(timely)}",
+                               period, due, item_evidence([policy, timely]), uncertain, details))
+        elif late is not None:
             extra, unsure = ctx.calendar.working_days_between(policy.published, late.published)  # type: ignore[arg-type]
             out.append(Outcome("fail", f"政策 {describe(policy)} 的解读 {describe(late)} 在第 {extra} 个工作日"
                                        f"才发布，超过 {n} 个工作日时限（应于 {due} 前）",
