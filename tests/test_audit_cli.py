@@ -7,6 +7,7 @@ working directory; the annual-report audit fetches reports built by audit_report
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -80,6 +81,15 @@ def server():
         '<a href="2025.pdf">区民政局2025年政府信息公开工作年度报告.pdf</a></p>',
     )
     srv.add("/nb/shell.html", shell)
+    listing = html_page(
+        "政府信息公开年报",
+        '<p><a href="/">首页</a> <a href="/nb/index.html">政府信息公开年报</a></p><div class="list"><ul>'
+        + li("./2024.html", "区民政局2024年政府信息公开工作年度报告", dt.date(2025, 1, 20))
+        + li("./2025.html", "区民政局2025年政府信息公开工作年度报告", dt.date(2026, 1, 20))
+        + "</ul></div>",
+    )
+    srv.add("/nb/index.html", listing)
+    srv.add("/nb/notice.html", html_page("通知公告", "<p>关于开展政务公开培训的通知</p>"))
     srv.start()
     yield srv
     srv.stop()
@@ -519,3 +529,35 @@ def test_annual_report_page_that_only_links_the_pdf(settings: Path, server: Site
     [finding] = _json(capsys)["findings"]
     assert finding["status"] == "pass" and "2026-01-25" in finding["message"]
     assert [e["url"] for e in finding["evidence"]] == [b + "/nb/shell.html", b + "/nb/2025.pdf"]
+
+
+def test_annual_report_url_of_a_list_page_finds_the_years_report(settings: Path, server: SiteServer, capsys) -> None:
+    """An auditor may give the 年报 column instead of the report: the report of --year (else the newest) is
+    found on it and verified; the column page and the report are both kept as evidence."""
+    b = server.base
+    argv = ["audit", "annual-report", "--url", b + "/nb/index.html", "--format", "json", "--config", str(settings)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    [finding] = json.loads(captured.out)["findings"]
+    assert (finding["status"], finding["period"]) == ("pass", "2025")
+    assert [e["url"] for e in finding["evidence"]] == [b + "/nb/index.html", b + "/nb/2025.html"]
+    assert f"核验的年报：{b}/nb/2025.html" in captured.err
+
+    assert main([*argv, "--year", "2024"]) == 1  # the 2024 report was published in 2026: late
+    findings = _json(capsys)["findings"]
+    assert {f["period"] for f in findings} == {"2024"}
+    assert [(f["status"], f["details"].get("check")) for f in findings] == [("fail", "deadline")]
+    assert findings[0]["evidence"][-1]["url"] == b + "/nb/2024.html"
+
+    # no report for that year on the column: unknown, never six "missing part" failures of the list page
+    assert main([*argv, "--year", "2019"]) == 0
+    [finding] = _json(capsys)["findings"]
+    assert finding["status"] == "unknown" and "不是年报正文" in finding["message"]
+    assert "2019 年度" in finding["message"]
+
+
+def test_annual_report_url_of_an_unrelated_page_is_unknown(settings: Path, server: SiteServer, capsys) -> None:
+    argv = ["audit", "annual-report", "--url", server.base + "/nb/notice.html", "--format", "json"]
+    assert main([*argv, "--config", str(settings)]) == 0
+    [finding] = _json(capsys)["findings"]
+    assert finding["status"] == "unknown" and "不是年报正文" in finding["message"]

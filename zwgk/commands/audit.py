@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import re
 import shutil
 import sys
 import tempfile
@@ -380,51 +381,104 @@ def write_evidence_bundle(
 
 
 _DOC_EXTS = (".pdf", ".docx", ".doc", ".wps", ".ofd")
+_REPORT_WORDS = ("年度报告", "年报")
+_YEAR = re.compile(r"(20\d{2})\s*年")
 
 
-def report_links(html: bytes, base_url: str) -> list[str]:
-    """Document links of a page, report-named ones first (a 年报 page often only wraps a PDF)."""
+@dataclass
+class ReportLinks:
+    documents: list[str]  # .pdf/.docx/... links, report-named first
+    pages: list[str]  # HTML links named as a report (a 年报 list page), the wanted year first
+
+
+def report_links(html: bytes, base_url: str, year: int | None = None) -> ReportLinks:
+    """Links of a page that may lead to the report: documents (a 年报 page often only wraps a PDF)
+    and, on a 年报 list page, the HTML reports. A link that names another year than ``year`` is left out;
+    without ``year`` the newest named year comes first."""
     import lxml.html
 
     try:
         root = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
-        return []
-    links: list[tuple[bool, str]] = []
+        return ReportLinks([], [])
+    docs: list[tuple[tuple[int, int], str]] = []
+    pages: list[tuple[tuple[int, int], str]] = []
     for a in root.iter("a"):
         href = (a.get("href") or "").strip()
-        if not href.lower().split("?")[0].endswith(_DOC_EXTS):
+        if not href or href.startswith(("#", "javascript:", "mailto:")):
             continue
-        text = a.text_content() + href
-        links.append((not any(w in text for w in ("年度报告", "年报")), urljoin(base_url, href)))
-    seen: list[str] = []
-    for _rank, url in sorted(links, key=lambda pair: pair[0]):
-        if url not in seen:
-            seen.append(url)
-    return seen
+        text = a.text_content() + " " + (a.get("title") or "")
+        named = any(w in text + href for w in _REPORT_WORDS)
+        found = _YEAR.search(text)
+        link_year = int(found.group(1)) if found and named else None
+        if year is not None and link_year is not None and link_year != year:
+            continue
+        # (named and dated for the year first, then named, then the rest; newest year first)
+        key = (0 if link_year is not None else 1 if named else 2, -(link_year or 0))
+        url = urljoin(base_url, href)
+        if href.lower().split("?")[0].endswith(_DOC_EXTS):
+            docs.append((key, url))
+        elif named and link_year is not None and urlsplit(url).scheme in ("http", "https"):
+            pages.append((key, url))
+
+    def ordered(pairs: list[tuple[tuple[int, int], str]]) -> list[str]:
+        out: list[str] = []
+        for _key, url in sorted(pairs, key=lambda pair: pair[0]):
+            if url not in out and url != base_url:
+                out.append(url)
+        return out
+
+    return ReportLinks(ordered(docs), ordered(pages))
 
 
-def fetch_report(url: str, config: Config) -> tuple[Fetched, list[Fetched]]:
-    """Fetch a report URL; when it is an HTML page without the report's parts, follow its document link.
-
-    Returns the fetch that holds the report and every fetch made (for the evidence).
-    """
+def _looks_like_report(fetched: Fetched) -> bool:
+    """An HTML page that carries the report itself (its parts or 表三)."""
     from checks.annual_report import UnreadableReport, parse_bytes
 
+    try:
+        parsed = parse_bytes(fetched.body or b"", url=fetched.url, content_type=fetched.content_type)
+    except UnreadableReport:
+        return False
+    return parsed.t3 is not None or len(parsed.parts) >= 3
+
+
+def _not_a_report(fetched: Fetched) -> bool:
+    """An HTML page without a single part heading or table of a report (e.g. a list or a home page)."""
+    from checks.annual_report import UnreadableReport, parse_bytes
+
+    if fetched.body is None or "html" not in (fetched.content_type or "text/html").lower():
+        return False
+    try:
+        parsed = parse_bytes(fetched.body, url=fetched.url, content_type=fetched.content_type)
+    except UnreadableReport:
+        return False
+    return not parsed.parts and parsed.t2 is None and parsed.t3 is None and parsed.t4 is None
+
+
+def fetch_report(
+    url: str, config: Config, year: int | None = None, *, follow_pages: bool = True
+) -> tuple[Fetched, Fetched | None, list[Fetched]]:
+    """Fetch a report URL; an HTML page without the report's parts is followed to its document link,
+    and a 年报 list page to the report of ``year`` (the newest when no year is given).
+
+    Returns (the fetch that holds the report, the HTML page that wraps it or None, every fetch made).
+    """
     page = fetch(url, config)
     if page.body is None or "html" not in (page.content_type or "text/html").lower():
-        return page, [page]
-    try:
-        parsed = parse_bytes(page.body, url=url, content_type=page.content_type)
-    except UnreadableReport:
-        return page, [page]
-    if parsed.t3 is not None or len(parsed.parts) >= 3:
-        return page, [page]
-    for link in report_links(page.body, url)[:3]:
+        return page, None, [page]
+    if _looks_like_report(page):
+        return page, None, [page]
+    links = report_links(page.body, url, year)
+    for link in links.documents[:3]:
         doc = fetch(link, config)
         if doc.body is not None:
-            return doc, [page, doc]
-    return page, [page]
+            return doc, page, [page, doc]
+    if follow_pages:
+        for link in links.pages[:3]:
+            found, wrapper, made = fetch_report(link, config, year, follow_pages=False)
+            if wrapper is not None or (found.body is not None and _looks_like_report(found)):
+                return found, wrapper, [page, *made]
+    return page, None, [page]
 
 
 def _page_date(fetched: Fetched) -> dt.date | None:
@@ -557,12 +611,21 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return _usage(f"`{url}` 不是有效的 http(s) 网址")
     as_of = args.as_of or dt.datetime.now(config.general.tz).date()
-    fetched, made = fetch_report(args.url, config)
+    fetched, wrapper, made = fetch_report(args.url, config, args.year)
     evidence = [keep_evidence(config, f) for f in made]
-    published = args.published or (_page_date(made[0]) if fetched is not made[0] else None)
+    published = args.published or (_page_date(wrapper) if wrapper is not None else None)
     data = fetched.body
+    if fetched.url != args.url:
+        print(f"核验的年报：{fetched.url}（由 {args.url} 找到）", file=sys.stderr)
     if data is None:
         verification = unreadable(f"{args.url}：{fetched.reason}", year=args.year, government=args.government)
+    elif fetched is made[0] and _not_a_report(fetched):
+        which = f" {args.year} 年度" if args.year else ""
+        verification = unreadable(
+            f"{args.url} 不是年报正文（没有年报的任何部分或表格），也没有找到指向{which}年报的链接",
+            year=args.year,
+            government=args.government,
+        )
     elif len(data) > config.crawl.max_attachment_bytes:
         verification = unreadable(
             f"文件超过 {config.crawl.max_attachment_bytes} 字节", year=args.year, government=args.government
@@ -571,7 +634,8 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
         previous = None
         prev_problem = None
         if args.previous_url:
-            prev, prev_made = fetch_report(args.previous_url, config)
+            prev_year = args.year - 1 if args.year else None
+            prev, _wrapper, prev_made = fetch_report(args.previous_url, config, prev_year)
             evidence += [keep_evidence(config, f) for f in prev_made]
             previous = prev.body
             if previous is None:
