@@ -370,6 +370,7 @@ def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None 
 
         prof = cProfile.Profile()
         prof.enable()
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     results = run_checks(config, db, AS_OF, record=True)
     if profile:
         prof.disable()
@@ -381,7 +382,7 @@ def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None 
         open_ = s.scalar(select(func.count()).select_from(Finding).where(Finding.resolved_at.is_(None),
                                                                            Finding.status != "pass"))
     if dump:
-        dump_findings(db, dump, results)
+        dump_findings(db, dump, results, started)
     db.dispose()
     statuses: dict[str, int] = {}
     for r in results:
@@ -391,21 +392,27 @@ def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None 
                       "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 
 
-def dump_findings(db, out: Path, results: list | None = None) -> None:  # type: ignore[no-untyped-def]
-    """The findings table without ids and wall-clock timestamps, sorted by key, its events, and the
-    results the run returned in their order (for before/after diffs)."""
+def dump_findings(db, out: Path, results: list | None = None,  # type: ignore[no-untyped-def]
+                  started: dt.datetime | None = None) -> None:
+    """The findings table sorted by key, its events in the order they were written, and the results the
+    run returned in their order (for before/after diffs). No ids; a timestamp set by this run (at or
+    after ``started``) reads "run", an older one is kept."""
     from sqlalchemy import select
 
     from store.models import Finding, FindingEvent
 
+    def when(value: dt.datetime | None) -> str | None:
+        return None if value is None else "run" if started and value >= started else value.isoformat()
+
     cols = ("key", "rule", "kind", "site_id", "section_id", "department_id", "period", "status", "severity",
             "due", "message", "uncertain", "evidence", "details", "reopened_count", "last_as_of")
+    stamps = ("first_detected", "last_confirmed", "resolved_at")
     with db.session() as s:
-        rows = [{c: getattr(f, c) for c in cols} | {"resolved": f.resolved_at is not None}
+        rows = [{c: getattr(f, c) for c in cols} | {c: when(getattr(f, c)) for c in stamps}
                 for f in s.scalars(select(Finding).order_by(Finding.key))]
-        events = sorted((f.key, e.old_status or "", e.new_status, e.message or "")
-                        for e, f in s.execute(select(FindingEvent, Finding).join(Finding,
-                                                                                  Finding.id == FindingEvent.finding_id)))
+        events = [(f.key, e.old_status or "", e.new_status, e.message or "", when(e.at))
+                  for e, f in s.execute(select(FindingEvent, Finding).join(Finding, Finding.id == FindingEvent.finding_id)
+                                        .order_by(FindingEvent.id))]
     returned = [{f: getattr(r, f) for f in RESULT_FIELDS} for r in results or []]
     out.write_text(json.dumps({"findings": rows, "events": events, "results": returned}, ensure_ascii=False,
                               default=str, indent=0), encoding="utf-8")

@@ -32,7 +32,9 @@ CHUNK = 500  # keys per IN (...) query
 # The columns a run may change on an existing finding (written back in one executemany).
 _MUTABLE = ("status", "message", "evidence", "details", "due", "uncertain", "severity", "department_id",
             "last_confirmed", "resolved_at", "reopened_count", "last_as_of")
-_LOADED = ("id", "key", *_MUTABLE)
+# What the transitions read (message, evidence and details are only ever overwritten from a result:
+# a finding no result rewrites gets only its last_as_of updated, so they are not loaded).
+_LOADED = ("id", "key", "status", "last_confirmed", "resolved_at", "reopened_count", "last_as_of")
 
 
 def _apply(finding: dict[str, Any], result: FindingResult) -> None:
@@ -96,6 +98,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
     known = _existing(session, list(dict.fromkeys(r.key for r in results)))
     created: dict[str, dict[str, Any]] = {}
     touched: dict[str, dict[str, Any]] = {}
+    rewritten: set[str] = set()  # touched keys whose result fields were applied (the others: last_as_of only)
     events: list[tuple[str, str | None, str, str]] = []  # key, old, new, message
     for result in results:
         key = result.key
@@ -122,6 +125,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
         if status == "unknown":
             if old == "unknown":
                 _apply(finding, result)
+                rewritten.add(key)
                 finding["last_confirmed"] = now
             counts["kept"] += 1
             continue
@@ -135,6 +139,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
             finding["status"] = status
             finding["last_confirmed"] = now
             _apply(finding, result)
+            rewritten.add(key)
             if old != status:
                 events.append((key, old, status, result.message))
             continue
@@ -143,20 +148,24 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
             finding["status"] = "pass"
             finding["resolved_at"] = now
             _apply(finding, result)
+            rewritten.add(key)
             events.append((key, old, "pass", result.message))
             counts["resolved"] += 1
-    _write(session, created, touched, events, now)
+    _write(session, created, touched, rewritten, events, now)
 
 
 def _write(session, created: dict[str, dict[str, Any]], touched: dict[str, dict[str, Any]],  # type: ignore[no-untyped-def]
-           events: list[tuple[str, str | None, str, str]], now: dt.datetime) -> None:
+           rewritten: set[str], events: list[tuple[str, str | None, str, str]], now: dt.datetime) -> None:
     if created:
         session.execute(insert(Finding), list(created.values()))
-    if touched:
-        stmt = update(Finding).where(Finding.id == bindparam("_id")).values(
-            {c: bindparam(c) for c in _MUTABLE})
-        rows = [{"_id": f["id"], **{c: f[c] for c in _MUTABLE}} for f in touched.values()]
-        session.connection().execute(stmt, rows)
+    full = [{"_id": f["id"], **{c: f[c] for c in _MUTABLE}} for k, f in touched.items() if k in rewritten]
+    if full:
+        stmt = update(Finding).where(Finding.id == bindparam("_id")).values({c: bindparam(c) for c in _MUTABLE})
+        session.connection().execute(stmt, full)
+    kept = [{"_id": f["id"], "last_as_of": f["last_as_of"]} for k, f in touched.items() if k not in rewritten]
+    if kept:
+        stmt = update(Finding).where(Finding.id == bindparam("_id")).values(last_as_of=bindparam("last_as_of"))
+        session.connection().execute(stmt, kept)
     if events:
         ids = {k: f["id"] for k, f in touched.items()}
         new_keys = list(created)
