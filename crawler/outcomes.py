@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scrapy import exceptions as scrapy_exceptions
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet import error as terror
 from twisted.python.failure import Failure
@@ -30,6 +31,18 @@ class Problem:
     reason: str
 
 
+def _scrapy_error(name: str) -> tuple[type[BaseException], ...]:
+    """A download exception of newer Scrapy (2.13+) as a 1-tuple; empty on versions without it."""
+    cls = getattr(scrapy_exceptions, name, None)
+    return (cls,) if cls is not None else ()
+
+
+_REFUSED = _scrapy_error("DownloadConnectionRefusedError")
+_NO_HOST = _scrapy_error("CannotResolveHostError")
+_DATA_LOSS = _scrapy_error("ResponseDataLossError")
+_CANCELLED = _scrapy_error("DownloadCancelledError")
+
+
 def classify_failure(failure: Failure) -> Problem:
     """Map a Twisted/Scrapy download failure to an outcome and a reason people can read."""
     exc = failure.value
@@ -50,10 +63,14 @@ def classify_failure(failure: Failure) -> Problem:
         return Problem(CONNECTION, f"请求被忽略：{text}")
     if "max size" in text.lower() or "maxsize" in text.lower() or "larger than" in text.lower():
         return Problem(TOO_LARGE, f"超过大小上限：{text}")
-    if isinstance(exc, terror.DNSLookupError):
+    if isinstance(exc, (terror.DNSLookupError, *_NO_HOST)):
         return Problem(CONNECTION, f"域名解析失败：{text}")
-    if isinstance(exc, terror.ConnectionRefusedError):
+    if isinstance(exc, (terror.ConnectionRefusedError, *_REFUSED)):
         return Problem(CONNECTION, "连接被拒绝（网站可能已停止服务）")
+    if isinstance(exc, _DATA_LOSS):
+        return Problem(CONNECTION, "响应被截断（内容不完整）")
+    if isinstance(exc, _CANCELLED):
+        return Problem(CONNECTION, f"下载被取消：{text}")
     if isinstance(exc, ResponseFailed | ResponseNeverReceived):
         inner = " ".join(str(r.value) for r in getattr(exc, "reasons", []) if hasattr(r, "value"))
         if "DataLoss" in repr(getattr(exc, "reasons", "")) or "loss" in inner.lower():

@@ -30,6 +30,7 @@ class Route:
     delay: float = 0.0
     etag: str | None = None
     last_modified: str | None = None
+    truncate: int | None = None  # send only this many bytes of the body, then close (Content-Length stays full)
 
 
 @dataclass
@@ -84,7 +85,12 @@ class SiteServer:
                 self.end_headers()
                 if status != 304:
                     with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                        self.wfile.write(payload)
+                        if route and route.truncate is not None:
+                            self.wfile.write(payload[:route.truncate])
+                            self.wfile.flush()
+                            self.close_connection = True
+                        else:
+                            self.wfile.write(payload)
 
             do_GET = _serve  # noqa: N815
             do_POST = _serve  # noqa: N815
@@ -108,11 +114,12 @@ class SiteServer:
 
     def add(self, path: str, body: str | bytes = "", *, method: str = "GET", status: int = 200,
             charset: str = "utf-8", content_type: str = "text/html", etag: str | None = None,
-            last_modified: str | None = None, delay: float = 0.0, headers: dict[str, str] | None = None) -> None:
+            last_modified: str | None = None, delay: float = 0.0, headers: dict[str, str] | None = None,
+            truncate: int | None = None) -> None:
         data = body.encode(charset) if isinstance(body, str) else body
         hdrs = {"Content-Type": f"{content_type}; charset={charset}" if content_type.startswith("text") else content_type}
         hdrs.update(headers or {})
-        self.routes[f"{method} {path}"] = Route(status, data, hdrs, delay, etag, last_modified)
+        self.routes[f"{method} {path}"] = Route(status, data, hdrs, delay, etag, last_modified, truncate)
 
     def requests(self, path: str, method: str = "GET") -> list[Seen]:
         with self._lock:

@@ -201,5 +201,6 @@ def test_down_site_and_hung_site(tmp_path: Path, capsys: pytest.CaptureFixture[s
     db.dispose()
     assert runs["down"].status == "failed" and runs["down"].finished_at is not None
     assert {r.outcome for r in down_rows} == {"connection"}
+    assert all("连接被拒绝" in r.reason for r in down_rows), [r.reason for r in down_rows]
     assert runs["hang"].status == "timeout"
     assert {r.section_id for r in hang_rows} == {"_home", "s1"} and {r.outcome for r in hang_rows} == {"timeout"}
