@@ -262,12 +262,12 @@ _SUMMARY_TEMPLATE = """<!DOCTYPE html>
 <tr><th>网站 / 栏目</th><td>{{ f.site or "—" }} / {{ f.section or "—" }}</td></tr>
 <tr><th>考核周期</th><td>{{ f.period or "—" }}{% if f.due %}（截止 {{ f.due }}）{% endif %}</td></tr>
 <tr><th>说明</th><td>{{ f.message }}</td></tr>
-<tr><th>证据</th><td>{% for ev in f.evidence %}<div>{{ ev.url }}（抓取时间 {{ ev.captured_at or "未知" }}）</div>{% endfor %}</td></tr>
+<tr><th>证据</th><td>{% for ev in f.evidence %}<div>{{ ev.url }}（抓取时间 UTC {{ ev.captured_at or "未知" }}）</div>{% endfor %}</td></tr>
 <tr><th>原始记录</th><td>{% for r in f.records %}<div><code>{{ r }}</code></div>{% else %}无{% endfor %}</td></tr>
 </table>
 {% endfor %}
 <h2>原始记录清单</h2>
-<table><tr><th>文件</th><th>网址</th><th>抓取时间</th><th>SHA-256</th></tr>
+<table><tr><th>文件</th><th>网址</th><th>抓取时间（UTC）</th><th>SHA-256</th></tr>
 {% for r in m.records %}<tr><td><code>{{ r.file }}</code></td><td>{{ r.url }}</td><td>{{ r.captured_at or "" }}</td><td><code>{{ r.sha256 }}</code></td></tr>
 {% endfor %}</table>
 {% if m.missing %}<h2>缺少原始记录的证据</h2><ul>{% for x in m.missing %}<li>{{ x.url }}：{{ x.reason }}</li>{% endfor %}</ul>{% endif %}
