@@ -104,13 +104,3 @@ def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
 
-
-def importable(module: str) -> bool:
-    """Whether a pipeline stage's module exists yet (other helpers are building them)."""
-    import importlib
-
-    try:
-        importlib.import_module(module)
-    except ImportError:
-        return False
-    return True

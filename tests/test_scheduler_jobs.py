@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from scheduler_support import importable, local_site, seed_success, wait_for, write_settings
+from scheduler_support import local_site, seed_success, wait_for, write_settings
 
 import scheduler
 from store import jobs as jobstore
@@ -41,14 +41,6 @@ def _runs(app, job_id: str | None = None) -> list[JobRun]:  # type: ignore[no-un
     return jobstore.job_runs(app.db, job_id)
 
 
-def _expect(run: JobRun, module: str) -> None:
-    """ok once the stage's module exists; until then failed with the ImportError reason (no crash)."""
-    if importable(module):
-        assert run.status == "ok", (run.job_id, run.message)
-    else:
-        assert run.status == "failed" and "ImportError" in (run.message or ""), (run.job_id, run.message)
-
-
 def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     config = load_config(settings)
     app = open_app(settings, config=config)
@@ -75,20 +67,11 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
         assert before.finished_at is not None
         assert before.finished_at <= after.started_at, (before.job_id, after.job_id)
 
-    crawl, links, check, report, department_report, deliver = chain
-    _expect(crawl, "crawler.runner")
-    if crawl.status == "ok":
-        assert jobstore.recent_crawl_runs(app.db)["local"], "a successful crawl job leaves a CrawlRun"
-    if crawl.status == "ok":
-        _expect(links, "crawler.linkcheck.runner")
-        _expect(check, "checks.engine")
-    else:  # never judge old data after a failed crawl
-        assert links.status == check.status == "failed"
-        assert "未运行" in (check.message or "")
-    _expect(report, "reports.build")
-    _expect(department_report, "reports.build")
-    if report.status == "ok":
-        _expect(deliver, "reports.delivery.outbox")
+    # Every stage of the chain really ran and succeeded against the demo site (no stage may be missing).
+    assert [(r.job_id, r.status) for r in chain] == [(job_id, "ok") for job_id in order], [
+        (r.job_id, r.status, r.message) for r in chain
+    ]
+    assert jobstore.recent_crawl_runs(app.db)["local"], "a successful crawl job leaves a CrawlRun"
 
     # Recurring second-level trigger: the outbox job ran again after the catch-up, never twice at once.
     outbox = _runs(app, "outbox")
@@ -106,7 +89,7 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
         assert job_id in out
     assert "本地测试站" in out and "发件箱：" in out
     line = next(line for line in out.splitlines() if line.startswith("report_daily"))
-    assert ("成功" if report.status == "ok" else "失败") in line
+    assert "成功" in line
 
 
 def test_slow_job_is_skipped_not_run_twice_at_once(settings: Path, caplog) -> None:  # type: ignore[no-untyped-def]
