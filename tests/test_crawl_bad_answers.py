@@ -114,3 +114,29 @@ def test_scrapy_download_errors_have_chinese_reasons(name: str, reason: str) -> 
     except cls:
         problem = classify_failure(Failure())
     assert reason in problem.reason and name not in problem.reason
+
+
+def test_robots_obeyed_by_default_switchable_per_site_and_the_user_agent_names_a_contact(tmp_path) -> None:
+    srv = SiteServer()
+    srv.add("/robots.txt", "User-agent: *\nDisallow: /x/priv/\n", content_type="text/plain")
+    srv.add("/x/", html_page("首页", ""))
+    srv.add("/x/priv/", html_page("列表", f'<div class="list"><ul>{li("/x/a1.html", "条目一", day(1))}'
+                                          f'{li("/x/a2.html", "条目二", day(2))}</ul></div>'))
+    for n in (1, 2):
+        srv.add(f"/x/a{n}.html", html_page(f"条目{n}", f"<p>发布日期：{day(n)}</p>"))
+    srv.start()
+    try:
+        b = srv.base
+        own = site_block("own", b + "/x/", [("priv", b + "/x/priv/")]).replace('id = "own"\n',
+                                                                              'id = "own"\nobey_robots = false\n', 1)
+        path = write_settings(tmp_path, [site_block("x", b + "/x/", [("priv", b + "/x/priv/")]), own])
+        config = load_config(path)
+        runs = {o.site_id: {s["section_id"]: s for s in o.sections} for o in crawl_sites(config)}
+    finally:
+        srv.stop()
+    assert (runs["x"]["priv"]["outcome"], runs["x"]["priv"]["items_found"]) == ("robots", 0)
+    assert "robots.txt" in runs["x"]["priv"]["reason"]
+    assert (runs["own"]["priv"]["outcome"], runs["own"]["priv"]["items_found"]) == ("ok", 2)
+    assert srv.requests("/robots.txt")
+    agents = {r.headers.get("User-Agent", "").encode("latin-1").decode("utf-8") for r in srv.log}
+    assert agents == {config.general.user_agent} and "mailto:" in config.general.user_agent
