@@ -72,6 +72,9 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
         (r.job_id, r.status, r.message) for r in chain
     ]
     assert jobstore.recent_crawl_runs(app.db)["local"], "a successful crawl job leaves a CrawlRun"
+    # the other catch-up jobs: availability probes of the home page and the weekly scorecard
+    for job_id in ("availability", "report_weekly", "deliver:report_weekly"):
+        assert [r.status for r in _runs(app, job_id)] == ["ok"], (job_id, [r.message for r in _runs(app, job_id)])
 
     # Recurring second-level trigger: the outbox job ran again after the catch-up, never twice at once.
     outbox = _runs(app, "outbox")
