@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import sys
 
 from zwgk.cli import add_config_option
+from zwgk.textcols import render_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,8 +21,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _ts(value) -> str | None:  # type: ignore[no-untyped-def]
-    return value.isoformat(sep=" ", timespec="seconds") if value else None
+def _local(value: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    """A stored naive-UTC time in the configured timezone (people and auditors read local time)."""
+    return value.replace(tzinfo=dt.UTC).astimezone(tz).replace(microsecond=0) if value else None
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _short(value: dt.datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else ""
+
+
+SOURCE_LABELS = {"meta": "meta", "page": "正文", "xxgk": "信息公开表", "list": "列表", "url": "网址", "none": "无"}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,35 +46,38 @@ def run(args: argparse.Namespace) -> int:
         try:
             app.config.section(args.site, args.section)
         except KeyError:
-            print(f"未知栏目：{args.site}/{args.section}")
+            print(f"未知栏目：{args.site}/{args.section}（见 settings.toml 的 [[sites.sections]]）", file=sys.stderr)
             return 2
+        tz = app.config.general.tz
         rows = section_items(app.db, args.site, args.section, include_gone=args.all)
     finally:
         app.close()
-    data = [
-        {
-            "title": r.title,
-            "url": r.url,
-            "published": r.published.isoformat() if r.published else None,
-            "date_source": r.date_source,
-            "list_date": r.list_date.isoformat() if r.list_date else None,
-            "first_seen": _ts(r.first_seen),
-            "last_seen": _ts(r.last_seen),
-            "gone_at": _ts(r.gone_at),
-        }
-        for r in rows
-    ]
     if args.format == "json":
+        data = [
+            {
+                "title": r.title,
+                "url": r.url,
+                "published": r.published.isoformat() if r.published else None,
+                "date_source": r.date_source,
+                "list_date": r.list_date.isoformat() if r.list_date else None,
+                "first_seen": _iso(_local(r.first_seen, tz)),
+                "last_seen": _iso(_local(r.last_seen, tz)),
+                "gone_at": _iso(_local(r.gone_at, tz)),
+            }
+            for r in rows
+        ]
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return 0
-    if not data:
+    if not rows:
         print(f"栏目 {args.site}/{args.section} 还没有抓取到条目")
         return 0
-    print(f"{'发布日期':<12}{'来源':<6}{'首次发现':<21}{'最近发现':<21}标题 / URL")
-    for d in data:
-        gone = "（已消失）" if d["gone_at"] else ""
-        print(f"{d['published'] or '—':<14}{d['date_source']:<8}{d['first_seen'] or '':<21}"
-              f"{d['last_seen'] or '':<21}{d['title']}{gone}")
-        print(f"{'':<64}{d['url']}")
-    print(f"共 {len(data)} 条")
+    table = []
+    for r in rows:
+        gone = f"（{_short(_local(r.gone_at, tz))} 已从列表消失）" if r.gone_at else ""
+        table.append([r.published.isoformat() if r.published else "—",
+                      SOURCE_LABELS.get(r.date_source, r.date_source or ""),
+                      _short(_local(r.first_seen, tz)), _short(_local(r.last_seen, tz)), f"{r.title}{gone}"])
+        table.append(["", "", "", "", r.url])
+    print(render_table(["发布日期", "日期来源", "首次发现", "最近发现", "标题 / 网址"], table))
+    print(f"共 {len(rows)} 条（时间为 {app.config.general.timezone}）")
     return 0
