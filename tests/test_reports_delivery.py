@@ -225,6 +225,30 @@ def test_webhook_summary_through_apprise_to_a_local_endpoint(tmp_path: Path, mon
         assert apprise.Apprise().add(robot), robot
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx", None),  # apprise knows it
+        ("https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789", "dingtalk://abcdef0123456789/"),
+        (
+            "https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789&secret=SEC0a1b2c",
+            "dingtalk://SEC0a1b2c@abcdef0123456789/",
+        ),
+    ],
+)
+def test_robot_urls_as_the_robot_settings_show_them(monkeypatch, given: str, expected: str | None) -> None:
+    """Operators paste the URL from the 企业微信 / 钉钉 robot settings; apprise must accept what we hand it."""
+    import apprise
+
+    from reports.delivery.webhook import robot_url
+    from zwgk.config import WebhookConfig
+
+    monkeypatch.setenv("ZWGK_TEST_ROBOT_URL", given)
+    url = robot_url(WebhookConfig(id="bot", kind="dingtalk", url_env="ZWGK_TEST_ROBOT_URL"))
+    assert url == (expected or given)
+    assert apprise.Apprise().add(url), url
+
+
 def test_department_with_nothing_to_report_gets_files_but_no_mail(tmp_path: Path) -> None:
     config = write_settings(tmp_path)
     db = populate(config, findings=[])
