@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from zwgk.config import Config, SectionConfig, SiteConfig
 
 READABLE = ("ok", "unchanged", "empty")
+# Added to the message of every outcome whose working days were guessed (no calendar data for the year).
+UNCERTAIN_NOTE = "（该年节假日数据缺失，工作日按周一至周五推算，结论待核实）"
 
 
 def evidence(url: str, captured_at: dt.datetime | None, row: Any = None) -> dict[str, Any]:
@@ -170,3 +172,7 @@ class Outcome:
     details: dict[str, Any] = field(default_factory=dict)
     section: str | None = None  # site-scope kinds may attribute an outcome to a section
     department: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.uncertain and UNCERTAIN_NOTE not in self.message:
+            self.message += UNCERTAIN_NOTE
