@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from reports.model import DepartmentRow, FindingRow
+from reports.ooxml import Table, write_xlsx
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in XML cells
 
 
 @dataclass
@@ -80,59 +74,12 @@ def sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-def _cell_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return _ILLEGAL.sub("", value)
-    return value
-
-
 def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
     """Write the sheets into one XLSX file; text is always stored as text, never as a formula.
 
-    Write-only mode: rows are streamed to the file (a province's daily report has 100,000+
-    rows; the normal mode kept a Cell object per value). Only header cells, dates and text
-    that openpyxl would read as a formula get a styled cell; other values go in as they are.
+    Streams rows through ``reports.ooxml`` (a province's daily report has 100,000+ rows):
+    header row bold and shaded, dates as yyyy-mm-dd, column widths, frozen header, autofilter.
     """
-    wb = Workbook(write_only=True)
     taken: set[str] = set()
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDE6F0")
-    middle = Alignment(vertical="center")
-    count = 0
-    for sheet in sheets:
-        ws = wb.create_sheet(sheet_title(sheet.title, taken))
-        count += 1
-        for i, width in enumerate(sheet.widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        last = get_column_letter(max(1, len(sheet.headers)))
-        ws.auto_filter.ref = f"A1:{last}{1 + len(sheet.rows)}"
-        ws.freeze_panes = "A2"
-        header = []
-        for value in sheet.headers:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.font, cell.fill, cell.alignment = bold, fill, middle
-            header.append(cell)
-        ws.append(header)
-        for row in sheet.rows:
-            ws.append([_out(ws, value) for value in row])
-    if not count:
-        wb.create_sheet("空")
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _out(ws: Any, value: Any) -> Any:
-    """A value as written: text cleaned and kept as text, dates formatted yyyy-mm-dd."""
-    if isinstance(value, str):
-        value = _ILLEGAL.sub("", value)
-        if value.startswith("="):  # "=HYPERLINK(...)" from a crawled page stays text
-            cell = WriteOnlyCell(ws, value=value)
-            cell.data_type = "s"
-            return cell
-        return value
-    if hasattr(value, "year"):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = "yyyy-mm-dd"
-        return cell
-    return value
+    tables = [Table(sheet_title(s.title, taken), s.headers, s.rows, s.widths) for s in sheets]
+    return write_xlsx(tables or [Table("空", (), [])])
