@@ -1,4 +1,5 @@
-"""`python -m crawler --config PATH --site ID`: crawl one site in this (child) process."""
+"""`python -m crawler --config PATH --site ID`: crawl one site in this process; `--worker`: crawl the sites
+the parent sends on stdin (crawler/worker.py)."""
 
 import sys
 

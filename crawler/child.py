@@ -57,6 +57,25 @@ def run_status(rows: list[dict[str, Any]]) -> tuple[str, str | None]:
     return "partial", reason
 
 
+def finish_crawl(db: Database, run_id: int, crawler: Any, sink: Any, warc: Any,
+                 extra: dict[str, Any] | None = None) -> None:
+    """After the spider closed: the run's status (from its section rows) and stats (plus ``extra``)."""
+    spider = crawler.spider
+    rows = spider.finished if spider is not None else []
+    scrapy_stats = crawler.stats.get_stats() if crawler.stats else {}
+    stats: dict[str, Any] = {k: _plain(scrapy_stats[k]) for k in SCRAPY_STATS if k in scrapy_stats}
+    stats.update(spider.counts if spider is not None else {})
+    stats.update(sink.stats)
+    stats["sections"] = {r["section_id"]: r["outcome"] for r in rows}
+    stats["warc_file"] = warc.relative_path
+    stats.update(extra or {})
+    if not rows:
+        finish_run(db, run_id, "failed", "爬虫未产生任何栏目结果", stats)
+    else:
+        status, reason = run_status(rows)
+        finish_run(db, run_id, status, reason, stats)
+
+
 def crawl_site(config: Config, site_id: str, run_id: int | None = None, *, log_level: str = "WARNING") -> int:
     """Crawl one site in this process (the reactor runs once); returns the CrawlRun id."""
     from scrapy.crawler import CrawlerProcess
@@ -82,19 +101,7 @@ def crawl_site(config: Config, site_id: str, run_id: int | None = None, *, log_l
         crawler = process.create_crawler(SiteSpider)
         process.crawl(crawler, config=config, site=site, sink=sink, warc=warc, prior=prior, crawl_day=crawl_day)
         process.start()
-        spider = crawler.spider
-        rows = spider.finished if spider is not None else []
-        scrapy_stats = crawler.stats.get_stats() if crawler.stats else {}
-        stats: dict[str, Any] = {k: _plain(scrapy_stats[k]) for k in SCRAPY_STATS if k in scrapy_stats}
-        stats.update(spider.counts if spider is not None else {})
-        stats.update(sink.stats)
-        stats["sections"] = {r["section_id"]: r["outcome"] for r in rows}
-        stats["warc_file"] = warc.relative_path
-        if not rows:
-            finish_run(db, run_id, "failed", "爬虫未产生任何栏目结果", stats)
-        else:
-            status, reason = run_status(rows)
-            finish_run(db, run_id, status, reason, stats)
+        finish_crawl(db, run_id, crawler, sink, warc)
     except BaseException as exc:
         finish_run(db, run_id, "failed", f"抓取进程异常：{exc.__class__.__name__}: {exc}",
                    {"traceback": traceback.format_exc()[-4000:]})
@@ -123,22 +130,31 @@ def _plain(value: Any) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawler", description="抓取一个网站（独立进程）")
+    parser = argparse.ArgumentParser(prog="python -m crawler", description="抓取网站（独立进程）")
     parser.add_argument("--config", required=True, metavar="PATH")
-    parser.add_argument("--site", required=True, metavar="ID")
+    parser.add_argument("--site", metavar="ID", help="只抓取这一个网站")
+    parser.add_argument("--worker", action="store_true",
+                        help="常驻抓取进程：从标准输入逐行接收要抓取的网站（由 crawler.runner 启动）")
     parser.add_argument("--run-id", type=int, default=None, help="由调度进程预先创建的 CrawlRun id")
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
+    if bool(args.site) == args.worker:
+        parser.error("需要 --site ID 或 --worker 之一")
     # Scrapy installs the root log handler itself (at --log-level); no basicConfig here.
     try:
         config = load_config(args.config)
-        config.site(args.site)
+        if args.site:
+            config.site(args.site)
     except ConfigError as exc:
         print(exc.render(), file=sys.stderr)
         return 2
     except KeyError:
         print(f"未知网站 `{args.site}`", file=sys.stderr)
         return 2
+    if args.worker:
+        from crawler.worker import serve
+
+        return serve(config, log_level=args.log_level)
     run_id = crawl_site(config, args.site, args.run_id, log_level=args.log_level)
     print(f"run_id={run_id}")
     return 0

@@ -1,36 +1,42 @@
-"""Start one child process per site (``python -m crawler``), a few at a time, each with a timeout.
+"""Crawl sites in a few worker processes (``python -m crawler --worker``), one per core, each with a timeout.
 
-The Twisted reactor cannot restart inside a long-lived parent (scheduler, CLI), and a
-child keeps a site's memory and failures to itself. A site that is down or hangs is
-recorded in its CrawlRun; it never crashes the caller.
+The Twisted reactor cannot restart inside a long-lived parent (scheduler, CLI), and a child keeps
+memory and failures away from it. A worker pays the start-up (imports, reactor, database) once and
+crawls many sites in one reactor, each with its own Scrapy settings and time budget
+(crawler/worker.py). A site that is down or hangs is recorded in its CrawlRun; it never crashes the
+caller. A worker that dies takes only its unfinished sites with it: they are ``failed`` with the
+reason, the sites it finished stay as they are, and the rest go to a fresh worker. Two sites that
+share a host (host:port) never run at the same time, so a host sees one site's politeness limit.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import math
 import os
-import signal
-import subprocess
-import sys
-import tempfile
+import selectors
 import time
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from crawler.child import create_run
 from crawler.spider import HOME_SECTION
+from crawler.workerproc import WorkerProc
 from store.db import Database
 from store.models import CrawlRun, SectionCrawl, utcnow
-from zwgk.config import Config
+from zwgk.config import Config, SiteConfig
 
 log = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parent.parent
+# After a site's own deadline, how long its worker may take to close it before the worker is killed
+# (covers the worker's start-up too: the budget counts from when the site was sent).
+KILL_GRACE_SECONDS = 30.0
+# Worker deaths tolerated in one call beyond one per worker; then the sites left are failed.
+EXTRA_RESTARTS = 3
 
 
 @dataclass
@@ -63,66 +69,156 @@ def crawl_sites(
         return crawl_sites_redis(config, sites, limit)
     db = Database(config.database_url)
     try:
-        with ThreadPoolExecutor(max_workers=max(1, config.crawl.parallel_sites)) as pool:
-            futures = [pool.submit(_crawl_one, config, db, site_id, limit) for site_id in sites]
-            return [f.result() for f in futures]
+        done = _Pool(config, db, limit).run(sites)
+        return [done[site_id] for site_id in sites]
     finally:
         db.dispose()
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    return env
+def site_hosts(site: SiteConfig) -> frozenset[str]:
+    """The servers (host:port) a site's crawl starts on."""
+    urls = [site.home, *(sec.list_url for sec in site.sections)]
+    return frozenset(urlsplit(u).netloc.lower() for u in urls if u)
 
 
-def _crawl_one(config: Config, db: Database, site_id: str, limit: float) -> CrawlOutcome:
-    run_id = create_run(db, site_id)
-    cmd = [
-        sys.executable, "-m", "crawler",
-        "--config", str(config.path),
-        "--site", site_id,
-        "--run-id", str(run_id),
-    ]
-    started = time.monotonic()
-    # The child's log goes to a temporary file (a pipe would fill up or grow without bound).
-    with tempfile.TemporaryFile() as log_file:
-        proc = subprocess.Popen(
-            cmd,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            env=_child_env(),
-            start_new_session=True,  # its own process group, so a kill takes its children too
-        )
-        timed_out = False
+def pool_shape(parallel_sites: int, sites: int, cores: int | None = None) -> tuple[int, int]:
+    """(workers, sites at a time per worker): one worker per core, ``parallel_sites`` sites in all."""
+    parallel = max(1, parallel_sites)
+    workers = max(1, min(parallel, cores or os.cpu_count() or 1, sites))
+    return workers, math.ceil(parallel / workers)
+
+
+class _Pool:
+    """Hands sites to workers, reads their events, enforces the hard deadline, replaces dead workers."""
+
+    def __init__(self, config: Config, db: Database, limit: float) -> None:
+        self.config = config
+        self.db = db
+        self.limit = limit
+        self.workers: list[WorkerProc] = []
+        self.selector = selectors.DefaultSelector()
+        self.done: dict[str, CrawlOutcome] = {}
+        self.deaths = 0
+
+    def run(self, sites: list[str]) -> dict[str, CrawlOutcome]:
+        pending = deque(dict.fromkeys(sites))
+        n_workers, per_worker = pool_shape(self.config.crawl.parallel_sites, len(pending))
+        budget = n_workers + EXTRA_RESTARTS
         try:
-            proc.wait(timeout=limit)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc)
-            proc.wait()
-        elapsed = time.monotonic() - started
-        log_file.seek(0, os.SEEK_END)
-        log_file.seek(max(0, log_file.tell() - 4000))
-        stderr_tail = log_file.read().decode("utf-8", "replace")
-    if timed_out:
-        reason = f"抓取超时（超过 {limit:g} 秒），已终止子进程"
-        _mark_unfinished(db, run_id, site_id, config, "timeout", reason)
-    elif proc.returncode != 0:
-        reason = f"抓取子进程退出码 {proc.returncode}：{stderr_tail.strip()[-500:]}"
-        _mark_unfinished(db, run_id, site_id, config, "failed", reason)
-    return _outcome(db, site_id, run_id, elapsed, proc.returncode)
+            while pending or any(w.inflight for w in self.workers):
+                free = sum(per_worker - len(w.inflight) for w in self.workers)
+                while len(self.workers) < n_workers and len(pending) > free and self.deaths < budget:
+                    self._start_worker()
+                    free += per_worker
+                if not self.workers:  # every restart used up
+                    for site_id in pending:
+                        self._fail_unstarted(site_id, "抓取进程多次异常退出，本网站未能开始抓取")
+                    break
+                self._assign(pending, per_worker)
+                self._wait()
+                self._enforce_deadlines()
+            for worker in list(self.workers):
+                self._retire(worker)
+        finally:
+            for worker in list(self.workers):
+                if worker.proc.poll() is None:
+                    worker.kill()
+                self._drop(worker)
+        return self.done
 
+    # ------------------------------------------------------------------ workers
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=5)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    def _start_worker(self) -> None:
+        worker = WorkerProc.start(self.config.path)
+        self.workers.append(worker)
+        self.selector.register(worker.fileno(), selectors.EVENT_READ, worker)
+
+    def _drop(self, worker: WorkerProc) -> None:
+        if worker in self.workers:
+            self.workers.remove(worker)
+            self.selector.unregister(worker.fileno())
+            worker.close()
+
+    def _retire(self, worker: WorkerProc) -> None:
+        """No more sites for this worker: let it exit, then forget it."""
+        worker.close_input()
+        try:
+            worker.proc.wait(timeout=KILL_GRACE_SECONDS)
+        except Exception:  # noqa: BLE001 - TimeoutExpired: it would not stop
+            worker.kill()
+        self._drop(worker)
+
+    def _assign(self, pending: deque[str], per_worker: int) -> None:
+        busy = {h for w in self.workers for a in w.inflight.values() for h in a.hosts}
+        for worker in self.workers:
+            while len(worker.inflight) < per_worker and pending:
+                site_id = next((s for s in pending if not site_hosts(self.config.site(s)) & busy), None)
+                if site_id is None:
+                    return  # every waiting site shares a host with one being crawled
+                pending.remove(site_id)
+                hosts = site_hosts(self.config.site(site_id))
+                busy |= hosts
+                worker.send(site_id, create_run(self.db, site_id), self.limit, hosts)
+            if not pending and not worker.inflight:
+                worker.close_input()
+
+    def _wait(self) -> None:
+        deadlines = [a.sent_at + self.limit + KILL_GRACE_SECONDS for w in self.workers for a in w.inflight.values()]
+        timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else 0.5
+        for key, _ in self.selector.select(timeout=min(timeout, 5.0)):
+            worker: WorkerProc = key.data
+            events, ended = worker.read_events()
+            for event in events:
+                self._event(worker, event)
+            if ended:
+                self._worker_died(worker, set())
+
+    def _event(self, worker: WorkerProc, event: dict[str, Any]) -> None:
+        assigned = worker.inflight.get(int(event.get("run_id", -1)))
+        if assigned is None:
+            return
+        if event.get("event") == "started":
+            assigned.started_at = time.monotonic()
+        elif event.get("event") == "done":
+            del worker.inflight[assigned.run_id]
+            elapsed = time.monotonic() - (assigned.started_at or assigned.sent_at)
+            self.done[assigned.site_id] = _outcome(self.db, assigned.site_id, assigned.run_id, elapsed, 0)
+
+    def _enforce_deadlines(self) -> None:
+        """A worker that does not close a site in time is stuck: kill it (its other sites fail)."""
+        now = time.monotonic()
+        for worker in list(self.workers):
+            late = {a.run_id for a in worker.inflight.values() if now > a.sent_at + self.limit + KILL_GRACE_SECONDS}
+            if late:
+                log.warning("抓取进程 %s 未在时限内结束网站，终止该进程", worker.pid)
+                worker.kill()
+                self._worker_died(worker, late)
+
+    def _worker_died(self, worker: WorkerProc, timed_out: set[int]) -> None:
+        """Its unfinished sites: ``timeout`` for those past their deadline, ``failed`` for the others."""
+        if worker.proc.poll() is None:
+            worker.kill()
+        code = worker.proc.wait()
+        how = worker.exit_text()
+        if not (worker.closed_input and code == 0 and not worker.inflight):
+            self.deaths += 1
+            log.warning("%s", how)
+        for assigned in list(worker.inflight.values()):
+            elapsed = time.monotonic() - (assigned.started_at or assigned.sent_at)
+            if assigned.run_id in timed_out:
+                reason = f"抓取超时（超过 {self.limit:g} 秒），已终止抓取进程"
+                _mark_unfinished(self.db, assigned.run_id, assigned.site_id, self.config, "timeout", reason)
+            else:
+                reason = f"{how}，本网站抓取未完成"
+                _mark_unfinished(self.db, assigned.run_id, assigned.site_id, self.config, "failed", reason)
+            self.done[assigned.site_id] = _outcome(self.db, assigned.site_id, assigned.run_id, elapsed, code)
+        worker.inflight.clear()
+        self._drop(worker)
+
+    def _fail_unstarted(self, site_id: str, reason: str) -> None:
+        run_id = create_run(self.db, site_id)
+        _mark_unfinished(self.db, run_id, site_id, self.config, "failed", reason)
+        self.done[site_id] = _outcome(self.db, site_id, run_id, 0.0, None)
 
 
 def _mark_unfinished(db: Database, run_id: int, site_id: str, config: Config, status: str, reason: str) -> None:
