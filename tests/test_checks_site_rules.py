@@ -140,7 +140,22 @@ def test_broken_links_per_section_and_department_home_weighs_more() -> None:
     assert results["dibao"].status == "fail" and results["dibao"].department == "mzj"
     assert results["dibao"].details["points"] == 0.2
     assert set(results["dibao"].details["by_page"]) == {f"{BASE}/dibao/1.html", f"{BASE}/dibao/2.html"}
+    # the department can find each broken link: the page, the link and why, in the message
+    assert (f"页面 {BASE}/dibao/1.html 上的 {BASE}/gone2.html（404 页面不存在）；"
+            f"页面 {BASE}/dibao/2.html 上的 {BASE}/gone3.html（404 页面不存在）") in results["dibao"].message
+    assert results[None].message.endswith(f"页面 {BASE}/ 上的 {BASE}/gone1.html（404 页面不存在）")
     assert results["gzdt"].status == "warn"  # blocked is reported with its reason, not as dead
+
+
+def test_broken_link_message_is_bounded_and_evidence_starts_with_a_broken_page() -> None:
+    sec = section_data("gzdt", "shanting.03", [])
+    suspect = LinkView(f"{BASE}/flaky.html", "suspect", "timeout", None, dt.datetime(2026, 11, 21),
+                       (LinkRefView(f"{BASE}/gzdt/0.html", "gzdt", False, "a"),))
+    links = [suspect] + [_link(f"{BASE}/gone{n}.html", "broken", f"{BASE}/gzdt/{n}.html", "gzdt") for n in range(1, 6)]
+    [result] = judge(site_data(sec, links=links), AS_OF, "national.links")
+    assert result.status == "fail" and result.message.count("（404 页面不存在）") == 3
+    assert result.message.endswith("等 5 处") and "flaky" not in result.message
+    assert result.evidence[0]["url"] == f"{BASE}/gzdt/1.html"  # reports show the first evidence
 
 
 def test_links_not_yet_checked_are_unknown() -> None:

@@ -62,14 +62,16 @@ def _judge(pairs: list[tuple[LinkView, LinkRefView]], params: dict[str, Any]) ->
     limit = get(KIND, params, "max_listed")
     details = {"counts": counts, "home_broken": home_broken, "points": round(deduction, 2),
                "by_page": {page: rows[:limit] for page, rows in list(by_page.items())[:limit]}}
+    # pages that carry a confirmed broken link first: the report shows the first one
+    pages_first = sorted(by_page, key=lambda page: not any(r["verdict"] == "broken" for r in by_page[page]))
     evidence = [{"url": page, "captured_at": None, "warc_file": None, "warc_offset": None, "warc_length": None}
-                for page in list(by_page)[:5]]
+                for page in pages_first[:5]]
     broken = counts.get("broken", 0)
     if broken:
         pages = sum(1 for rows in by_page.values() if any(r["verdict"] == "broken" for r in rows))
         home = f"（其中首页 {home_broken} 处）" if home_broken else ""
-        return Outcome("fail", f"发现 {broken} 个失效链接{home}，分布在 {pages} 个页面", evidence=evidence,
-                       details=details)
+        return Outcome("fail", f"发现 {broken} 个失效链接{home}，分布在 {pages} 个页面：{_examples(by_page)}",
+                       evidence=evidence, details=details)
     doubtful = counts.get("suspect", 0) + counts.get("blocked", 0)
     if doubtful:
         return Outcome("warn", f"{doubtful} 个链接疑似不可用或被拦截（待复核，不计为失效）", evidence=evidence,
@@ -79,3 +81,14 @@ def _judge(pairs: list[tuple[LinkView, LinkRefView]], params: dict[str, Any]) ->
     unchecked = counts.get("unknown", 0)
     note = f"；{unchecked} 个尚未检查" if unchecked else ""
     return Outcome("pass", f"{counts['ok']} 个链接可用{note}", details=details)
+
+
+def _examples(by_page: dict[str, list[dict[str, Any]]], limit: int = 3) -> str:
+    """The first broken links with the page that carries them, so the department can find them."""
+    from crawler.linkcheck.classify import REASON_LABELS
+
+    pairs = [(page, row) for page, rows in by_page.items() for row in rows if row["verdict"] == "broken"]
+    shown = [f"页面 {page} 上的 {row['url']}（{REASON_LABELS.get(row['reason'] or '', row['reason'] or '失效')}）"
+             for page, row in pairs[:limit]]
+    more = f"等 {len(pairs)} 处" if len(pairs) > limit else ""
+    return "；".join(shown) + more
