@@ -42,7 +42,7 @@ def test_json_document_shape() -> None:
     first = doc["findings"][0]
     assert first["due"] == "2026-01-31"
     assert first["evidence"][0]["url"] == "http://127.0.0.1/nb.html"
-    assert first["evidence"][0]["captured_at"] == "2026-02-01T03:00:00"
+    assert first["evidence"][0]["captured_at"] == "2026-02-01T03:00:00+00:00"  # stored naive = UTC, now explicit
     assert doc["findings"][1]["site"] == "s"  # model attribute alias site_id -> site
 
 

@@ -70,3 +70,52 @@ def test_a_closed_pipe_ends_quietly(argv: list[str]) -> None:
     err = proc.stderr.read().decode()  # type: ignore[union-attr]
     assert proc.wait(timeout=120) == 141, err
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+# --------------------------------------------------------------------------- capture times carry their offset
+
+
+@pytest.mark.parametrize(
+    ("value", "tz", "shown"),
+    [
+        ("2026-12-01T07:02:56", None, "2026-12-01T07:02:56+00:00"),  # stored naive UTC, said so
+        ("2026-12-01T07:02:56", "Asia/Shanghai", "2026-12-01T15:02:56+08:00"),
+        (dt.datetime(2026, 12, 1, 16, 30), "Asia/Shanghai", "2026-12-02T00:30:00+08:00"),  # the local day moves on
+        ("2026-11-20T06:00:00+08:00", None, "2026-11-19T22:00:00+00:00"),  # an aware time keeps its instant
+        ("not a time", None, "not a time"),
+        (None, None, None),
+    ],
+)
+def test_capture_time(value: object, tz: str | None, shown: str | None) -> None:
+    from zoneinfo import ZoneInfo
+
+    from zwgk.exports import capture_time
+
+    assert capture_time(value, ZoneInfo(tz) if tz else None) == shown
+
+
+def test_check_and_findings_show_capture_and_lifecycle_times_in_local_time(
+        district: Path, capsys: pytest.CaptureFixture) -> None:
+    from checks.engine import run_checks
+    from zwgk.app import open_app
+
+    assert main(["check", "--config", str(district), "--as-of", "2026-11-22", "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    by_period = {f["period"]: f for f in doc["findings"] if f["rule"] == "shanting.19"}
+    # October's list is there: its evidence is the item, first seen 07:00 local (23:00 UTC the day before).
+    assert by_period["2026-10"]["status"] == "pass"
+    assert by_period["2026-10"]["evidence"][0]["captured_at"] == "2026-11-10T07:00:00+08:00"
+    # September's is missing: judged on the list page captured at 06:00 local (22:00 UTC the day before).
+    assert by_period["2026-09"]["status"] == "fail"
+    assert by_period["2026-09"]["evidence"][0]["captured_at"] == "2026-11-20T06:00:00+08:00"
+
+    assert main(["check", "--config", str(district), "--as-of", "2026-11-22", "--format", "csv"]) == 1
+    assert "2026-11-20T06:00:00+08:00" in capsys.readouterr().out
+
+    app = open_app(district)
+    run_checks(app.config, app.db, D(2026, 11, 22), record=True)
+    app.close()
+    assert main(["findings", "--config", str(district), "--status", "all", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["findings"]
+    assert rows and all(r["first_detected"].endswith("+08:00") and r["last_confirmed"].endswith("+08:00")
+                        for r in rows)

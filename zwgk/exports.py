@@ -89,19 +89,40 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def finding_record(finding: Any) -> dict[str, Any]:
+def capture_time(value: Any, tz: dt.tzinfo | None = None) -> str | None:
+    """An evidence capture time with its UTC offset: stored naive times are UTC (ARCHITECTURE.md).
+
+    With ``tz`` the time is shown in that zone (e.g. 2026-12-01T15:02:56+08:00), else in UTC
+    (2026-12-01T07:02:56+00:00); a reader never has to guess which clock it was.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, dt.datetime):
+        return str(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(tz or dt.UTC).isoformat(timespec="seconds")
+
+
+def finding_record(finding: Any, tz: dt.tzinfo | None = None) -> dict[str, Any]:
     """One finding (FindingResult, store Finding or dict) as a JSON-ready dict.
 
     Keys: id, rule, kind, site, section, department, status, severity, period, due, message,
     uncertain, evidence (list of {url, captured_at, warc_file, warc_offset, warc_length}), details.
+    ``captured_at`` carries its offset (see ``capture_time``).
     """
     evidence = []
     for ev in _get(finding, "evidence") or []:
         ev = _plain(ev)
         if isinstance(ev, Mapping):
-            evidence.append(
-                {k: ev.get(k) for k in ("url", "captured_at", "warc_file", "warc_offset", "warc_length")}
-            )
+            record = {k: ev.get(k) for k in ("url", "captured_at", "warc_file", "warc_offset", "warc_length")}
+            record["captured_at"] = capture_time(record["captured_at"], tz)
+            evidence.append(record)
     return {
         "id": _get(finding, "id"),
         "rule": _get(finding, "rule"),
@@ -120,9 +141,9 @@ def finding_record(finding: Any) -> dict[str, Any]:
     }
 
 
-def finding_row(finding: Any) -> dict[str, Any]:
+def finding_row(finding: Any, tz: dt.tzinfo | None = None) -> dict[str, Any]:
     """A flat row for CSV/XLSX/table (evidence joined with newlines)."""
-    rec = finding if isinstance(finding, Mapping) and "evidence_urls" in finding else finding_record(finding)
+    rec = finding if isinstance(finding, Mapping) and "evidence_urls" in finding else finding_record(finding, tz)
     if "evidence_urls" in rec:
         return dict(rec)
     row = {c.key: rec.get(c.key) for c in FINDING_COLUMNS}
@@ -132,12 +153,12 @@ def finding_row(finding: Any) -> dict[str, Any]:
 
 
 def findings_document(
-    findings: Iterable[Any], as_of: dt.date | str | None = None, **extra: Any
+    findings: Iterable[Any], as_of: dt.date | str | None = None, *, tz: dt.tzinfo | None = None, **extra: Any
 ) -> dict[str, Any]:
     """The JSON document of ARCHITECTURE.md: {"as_of", "findings": [...]} plus any extra keys."""
     doc: dict[str, Any] = {"as_of": _plain(as_of)}
     doc.update({k: _plain(v) for k, v in extra.items()})
-    doc["findings"] = [finding_record(f) for f in findings]
+    doc["findings"] = [finding_record(f, tz) for f in findings]
     return doc
 
 
@@ -279,10 +300,14 @@ def write_findings(
     *,
     as_of: dt.date | str | None = None,
     columns: Sequence[Column] = FINDING_COLUMNS,
+    tz: dt.tzinfo | None = None,
     **extra: Any,
 ) -> None:
-    """Write findings: json is ``findings_document``; csv/xlsx/table use ``FINDING_COLUMNS``."""
+    """Write findings: json is ``findings_document``; csv/xlsx/table use ``FINDING_COLUMNS``.
+
+    Capture times are shown in ``tz`` (the configured timezone) with their offset, else in UTC.
+    """
     findings = list(findings)
-    rows = [finding_row(f) for f in findings]
-    document = findings_document(findings, as_of, **extra) if fmt == "json" else None
+    rows = [finding_row(f, tz) for f in findings]
+    document = findings_document(findings, as_of, tz=tz, **extra) if fmt == "json" else None
     write_rows(rows, columns, fmt, out, document=document, title="检查结果")

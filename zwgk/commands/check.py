@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"规则包错误：{exc}", file=sys.stderr)
             return 2
         shown = results if (args.all or args.format != "table") else [r for r in results if r.status != "pass"]
-        write_findings(shown, args.format, args.out, as_of=as_of)
+        write_findings(shown, args.format, args.out, as_of=as_of, tz=app.config.general.tz)
         if args.format == "table" and args.out is None:
             counts = {s: sum(1 for r in results if r.status == s) for s in ("fail", "warn", "unknown", "pass")}
             print(f"\n{as_of} 共 {len(results)} 项：不合格 {counts['fail']}，预警 {counts['warn']}，"

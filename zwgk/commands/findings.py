@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Any
 
 from zwgk.cli import add_config_option
-from zwgk.exports import FINDING_COLUMNS, FORMATS, Column, finding_row, write_rows
+from zwgk.exports import FINDING_COLUMNS, FORMATS, Column, capture_time, finding_row, write_rows
 
 LIFECYCLE_COLUMNS: tuple[Column, ...] = (
     *[c for c in FINDING_COLUMNS if c.key not in ("captured_at",)],
@@ -35,11 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def lifecycle_row(finding: Any) -> dict[str, Any]:
-    row = finding_row(finding)
+def lifecycle_row(finding: Any, tz: dt.tzinfo | None = None) -> dict[str, Any]:
+    """A stored finding with its lifecycle; times (stored as naive UTC) in ``tz`` with their offset."""
+    row = finding_row(finding, tz)
     for key in ("first_detected", "last_confirmed", "resolved_at", "last_as_of"):
         value = getattr(finding, key, None)
-        row[key] = value.isoformat(sep=" ", timespec="seconds") if hasattr(value, "hour") else value
+        row[key] = capture_time(value, tz) if isinstance(value, dt.datetime) else value
     row["reopened_count"] = finding.reopened_count
     return row
 
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         with app.db.session() as session:
             found = stored_findings(session, status=args.status, department=args.department, site=args.site,
                                     rule=args.rule)
-            rows = [lifecycle_row(f) for f in found]
+            rows = [lifecycle_row(f, config.general.tz) for f in found]
         if args.format == "table":
             columns = [c for c in LIFECYCLE_COLUMNS if c.key in TABLE_KEYS]
             write_rows(rows, columns, "table", args.out)
