@@ -119,3 +119,32 @@ def test_check_and_findings_show_capture_and_lifecycle_times_in_local_time(
     rows = json.loads(capsys.readouterr().out)["findings"]
     assert rows and all(r["first_detected"].endswith("+08:00") and r["last_confirmed"].endswith("+08:00")
                         for r in rows)
+
+
+# --------------------------------------------------------------------------- usage errors in Chinese
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["check", "--format", "xml"], "用法错误：参数 --format：无效的取值 'xml'（可选："),
+        (["report", "bogus"], "用法错误：参数 kind：无效的取值 'bogus'"),
+        (["items", "--site", "portal"], "用法错误：缺少必需的参数：--section"),
+        (["check", "--bogus", "1"], "用法错误：无法识别的参数：--bogus 1"),
+        (["check", "--as-of"], "用法错误：参数 --as-of 需要一个值"),
+        (["check", "--as-of", "2026-13-01"], "用法错误：参数 --as-of：`2026-13-01` 不是有效日期"),
+    ],
+)
+def test_usage_errors_are_chinese_and_exit_2(argv: list[str], expected: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    err = capsys.readouterr().err
+    assert caught.value.code == 2
+    assert expected in err, err
+    assert "invalid choice" not in err and "required" not in err and "unrecognized" not in err
+
+
+def test_unknown_argparse_wording_is_kept() -> None:
+    from zwgk.cli import translate_argparse
+
+    assert translate_argparse("something new") == "something new"

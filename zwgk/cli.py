@@ -10,6 +10,7 @@ import argparse
 import importlib
 import logging
 import os
+import re
 import sys
 
 from zwgk.config import ConfigError
@@ -36,10 +37,34 @@ COMMAND_MODULES = (
 DEFAULT_CONFIG = "settings.toml"
 
 
+# argparse's own messages, in Chinese (Python 3.11 wording).
+_ARGPARSE_ZH = (
+    (re.compile(r"^argument (?P<a>.+?): invalid choice: (?P<v>.+?) \(choose from (?P<c>.+)\)$"),
+     "参数 {a}：无效的取值 {v}（可选：{c}）"),
+    (re.compile(r"^the following arguments are required: (?P<a>.+)$"), "缺少必需的参数：{a}"),
+    (re.compile(r"^unrecognized arguments: (?P<a>.+)$"), "无法识别的参数：{a}"),
+    (re.compile(r"^argument (?P<a>.+?): expected one argument$"), "参数 {a} 需要一个值"),
+    (re.compile(r"^argument (?P<a>.+?): expected at least one argument$"), "参数 {a} 至少需要一个值"),
+    (re.compile(r"^argument (?P<a>.+?): not allowed with argument (?P<b>.+)$"), "参数 {a} 不能与 {b} 同时使用"),
+    (re.compile(r"^argument (?P<a>.+?): invalid (?P<t>\w+) value: (?P<v>.+)$"), "参数 {a}：无效的值 {v}"),
+    (re.compile(r"^ambiguous option: (?P<a>.+?) could match (?P<m>.+)$"), "选项 {a} 有歧义，可能是：{m}"),
+    (re.compile(r"^argument (?P<a>.+?): (?P<m>.*[^\x00-\x7f].*)$"), "参数 {a}：{m}"),  # our own Chinese text
+)
+
+
+def translate_argparse(message: str) -> str:
+    """argparse's English error message in Chinese (unknown wordings are kept as they are)."""
+    for pattern, template in _ARGPARSE_ZH:
+        match = pattern.match(message)
+        if match:
+            return template.format(**match.groupdict())
+    return message
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        print(f"用法错误：{message}", file=sys.stderr)
+        print(f"用法错误：{translate_argparse(message)}", file=sys.stderr)
         raise SystemExit(2)
 
 
