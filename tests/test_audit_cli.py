@@ -81,6 +81,13 @@ def server():
         '<a href="2025.pdf">区民政局2025年政府信息公开工作年度报告.pdf</a></p>',
     )
     srv.add("/nb/shell.html", shell)
+    srv.add("/nb/other.pdf", build_pdf(ReportSpec()), content_type="application/pdf")
+    sidebar = html_page(
+        "区民政局2025年政府信息公开工作年度报告",
+        '<p>发布日期：2026-01-25</p><ul><li><a href="other.pdf">区民政局2026年政府信息公开工作年度报告</a></li></ul>'
+        '<p>附件：<a href="2025.pdf">区民政局2025年政府信息公开工作年度报告.pdf</a></p>',
+    )
+    srv.add("/nb/shell-sidebar.html", sidebar)
     listing = html_page(
         "政府信息公开年报",
         '<p><a href="/">首页</a> <a href="/nb/index.html">政府信息公开年报</a></p><div class="list"><ul>'
@@ -561,3 +568,12 @@ def test_annual_report_url_of_an_unrelated_page_is_unknown(settings: Path, serve
     assert main([*argv, "--config", str(settings)]) == 0
     [finding] = _json(capsys)["findings"]
     assert finding["status"] == "unknown" and "不是年报正文" in finding["message"]
+
+
+def test_report_page_wraps_the_document_of_its_own_year(settings: Path, server: SiteServer, capsys) -> None:
+    """A page titled as the 2025 report follows its 2025 attachment, not a newer year's link beside it."""
+    b = server.base
+    argv = ["audit", "annual-report", "--url", b + "/nb/shell-sidebar.html", "--format", "json"]
+    assert main([*argv, "--config", str(settings)]) == 0
+    [finding] = _json(capsys)["findings"]
+    assert [e["url"] for e in finding["evidence"]] == [b + "/nb/shell-sidebar.html", b + "/nb/2025.pdf"]

@@ -433,13 +433,19 @@ def report_links(html: bytes, base_url: str, year: int | None = None) -> ReportL
 
 def _looks_like_report(fetched: Fetched) -> bool:
     """An HTML page that carries the report itself (its parts or 表三)."""
+    return _parse_page(fetched)[0]
+
+
+def _parse_page(fetched: Fetched) -> tuple[bool, int | None]:
+    """(carries the report itself, the report year its <title> names)."""
     from checks.annual_report import UnreadableReport, parse_bytes
 
     try:
         parsed = parse_bytes(fetched.body or b"", url=fetched.url, content_type=fetched.content_type)
     except UnreadableReport:
-        return False
-    return parsed.t3 is not None or len(parsed.parts) >= 3
+        return False, None
+    found = _YEAR.search(parsed.title or "") if any(w in (parsed.title or "") for w in _REPORT_WORDS) else None
+    return parsed.t3 is not None or len(parsed.parts) >= 3, int(found.group(1)) if found else None
 
 
 def _not_a_report(fetched: Fetched) -> bool:
@@ -466,9 +472,11 @@ def fetch_report(
     page = fetch(url, config)
     if page.body is None or "html" not in (page.content_type or "text/html").lower():
         return page, None, [page]
-    if _looks_like_report(page):
+    is_report, titled_year = _parse_page(page)
+    if is_report:
         return page, None, [page]
-    links = report_links(page.body, url, year)
+    # a page titled as one year's report wraps that year's document, whatever else it links to
+    links = report_links(page.body, url, year or titled_year)
     for link in links.documents[:3]:
         doc = fetch(link, config)
         if doc.body is not None:
