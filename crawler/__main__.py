@@ -3,6 +3,10 @@ the parent sends on stdin (crawler/worker.py)."""
 
 import sys
 
-from crawler.child import main
+from crawler import fastimport
+
+fastimport.install()
+
+from crawler.child import main  # noqa: E402
 
 sys.exit(main())

@@ -245,10 +245,11 @@ class Sink:
             s.add(link)
             links[url] = link
         s.flush()
+        # Only the refs of this batch's source pages: by link id it loaded every page's ref to a shared link
+        # (a section's list URL is linked from each of its articles).
         refs: dict[tuple[int, str], LinkRef] = {}
-        ids = [link.id for link in links.values()]
-        for batch in _chunks(ids):
-            for ref in s.scalars(select(LinkRef).where(LinkRef.link_id.in_(batch))):
+        for batch in _chunks({source for source, _ in rows}):
+            for ref in s.scalars(select(LinkRef).where(LinkRef.source_url.in_(batch))):
                 refs[(ref.link_id, ref.source_url)] = ref
         for (source, url), info in rows.items():
             link = links[url]

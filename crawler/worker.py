@@ -63,7 +63,7 @@ class SiteWorker:
         self.config = config
         self.events = events
         self.log_level = log_level
-        self.db = Database(config.database_url)
+        self.db = Database(config.database_url, run_migrations=False)  # the parent migrated it
         self.process = CrawlerProcess(settings={"LOG_LEVEL": log_level, "TELNETCONSOLE_ENABLED": False})
         _drop_disabled_levels(log_level)
         self.active: dict[int, _Active] = {}

@@ -210,3 +210,12 @@ def test_sites_on_one_host_never_overlap(tmp_path: Path) -> None:
         first, second = s.scalars(select(CrawlRun).order_by(CrawlRun.id)).all()
     db.dispose()
     assert second.started_at >= first.finished_at  # the host saw one site's crawl at a time
+
+
+def test_fast_deprecated_class_names_the_same_module() -> None:
+    """crawler.fastimport: Scrapy's deprecated TLS classes keep the module name inspect.stack() gave them."""
+    code = ("from crawler import fastimport; fastimport.install(); "
+            "from scrapy.core.downloader import contextfactory, tls; "
+            "print(contextfactory.ScrapyClientContextFactory.__module__, tls.ScrapyClientTLSOptions.__module__)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["scrapy.core.downloader.contextfactory", "scrapy.core.downloader.tls"]
