@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 KILL_GRACE_SECONDS = 30.0
 # Worker deaths tolerated in one call beyond one per worker; then the sites left are failed.
 EXTRA_RESTARTS = 3
+# A worker is replaced by a fresh one after this many sites (memory a long crawl may leave behind).
+SITES_PER_WORKER = 100
 
 
 @dataclass
@@ -99,16 +101,19 @@ class _Pool:
         self.selector = selectors.DefaultSelector()
         self.done: dict[str, CrawlOutcome] = {}
         self.deaths = 0
+        self.hosts: dict[str, frozenset[str]] = {}
 
     def run(self, sites: list[str]) -> dict[str, CrawlOutcome]:
         pending = deque(dict.fromkeys(sites))
+        self.hosts = {site_id: site_hosts(self.config.site(site_id)) for site_id in pending}
         n_workers, per_worker = pool_shape(self.config.crawl.parallel_sites, len(pending))
         budget = n_workers + EXTRA_RESTARTS
         try:
             while pending or any(w.inflight for w in self.workers):
-                free = sum(per_worker - len(w.inflight) for w in self.workers)
-                while len(self.workers) < n_workers and len(pending) > free and self.deaths < budget:
-                    self._start_worker()
+                open_workers = [w for w in self.workers if not w.closed_input]
+                free = sum(per_worker - len(w.inflight) for w in open_workers)
+                while len(open_workers) < n_workers and len(pending) > free and self.deaths < budget:
+                    open_workers.append(self._start_worker())
                     free += per_worker
                 if not self.workers:  # every restart used up
                     for site_id in pending:
@@ -119,19 +124,23 @@ class _Pool:
                 self._enforce_deadlines()
             for worker in list(self.workers):
                 self._retire(worker)
-        finally:
+        finally:  # normally no worker is left; after an exception (KeyboardInterrupt) none may go on
             for worker in list(self.workers):
                 if worker.proc.poll() is None:
                     worker.kill()
+                for assigned in worker.inflight.values():
+                    _mark_unfinished(self.db, assigned.run_id, assigned.site_id, self.config, "failed",
+                                     "抓取被中断（调用方退出），本网站抓取未完成")
                 self._drop(worker)
         return self.done
 
     # ------------------------------------------------------------------ workers
 
-    def _start_worker(self) -> None:
+    def _start_worker(self) -> WorkerProc:
         worker = WorkerProc.start(self.config.path)
         self.workers.append(worker)
         self.selector.register(worker.fileno(), selectors.EVENT_READ, worker)
+        return worker
 
     def _drop(self, worker: WorkerProc) -> None:
         if worker in self.workers:
@@ -151,12 +160,17 @@ class _Pool:
     def _assign(self, pending: deque[str], per_worker: int) -> None:
         busy = {h for w in self.workers for a in w.inflight.values() for h in a.hosts}
         for worker in self.workers:
-            while len(worker.inflight) < per_worker and pending:
-                site_id = next((s for s in pending if not site_hosts(self.config.site(s)) & busy), None)
+            if worker.closed_input:
+                continue
+            if worker.sent >= SITES_PER_WORKER:
+                worker.close_input()  # it finishes its sites and exits; a fresh worker takes over
+                continue
+            while len(worker.inflight) < per_worker and pending and worker.sent < SITES_PER_WORKER:
+                site_id = next((s for s in pending if not self.hosts[s] & busy), None)
                 if site_id is None:
                     return  # every waiting site shares a host with one being crawled
                 pending.remove(site_id)
-                hosts = site_hosts(self.config.site(site_id))
+                hosts = self.hosts[site_id]
                 busy |= hosts
                 worker.send(site_id, create_run(self.db, site_id), self.limit, hosts)
             if not pending and not worker.inflight:

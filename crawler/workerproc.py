@@ -41,6 +41,7 @@ class WorkerProc:
     inflight: dict[int, Assigned] = field(default_factory=dict)  # run id -> site
     buffer: bytes = b""
     closed_input: bool = False
+    sent: int = 0  # sites handed to it so far
     killed: bool = False
 
     @classmethod
@@ -69,6 +70,7 @@ class WorkerProc:
         """Hand a site to the worker; False when the worker is gone (its end is read from stdout)."""
         line = json.dumps({"op": "crawl", "site": site_id, "run_id": run_id, "limit": limit}) + "\n"
         self.inflight[run_id] = Assigned(site_id, run_id, time.monotonic(), hosts)
+        self.sent += 1
         try:
             self.proc.stdin.write(line.encode())  # type: ignore[union-attr]
             self.proc.stdin.flush()  # type: ignore[union-attr]

@@ -219,3 +219,17 @@ def test_fast_deprecated_class_names_the_same_module() -> None:
             "print(contextfactory.ScrapyClientContextFactory.__module__, tls.ScrapyClientTLSOptions.__module__)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True).stdout
     assert out.split() == ["scrapy.core.downloader.contextfactory", "scrapy.core.downloader.tls"]
+
+
+def test_worker_is_replaced_after_its_share_of_sites(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path, srvs = _three_sites(tmp_path)
+    monkeypatch.setattr(runner, "pool_shape", lambda *_a, **_k: (1, 1))
+    monkeypatch.setattr(runner, "SITES_PER_WORKER", 2)
+    try:
+        outcomes = crawl_sites(load_config(path))
+    finally:
+        for srv in srvs:
+            srv.stop()
+    assert [o.status for o in outcomes] == ["ok", "ok", "ok"]
+    pids = [o.stats["worker_pid"] for o in outcomes]
+    assert pids[0] == pids[1] != pids[2]
