@@ -123,7 +123,7 @@ def finding_rows(
     site_names: dict[str, str],
     section_names: dict[tuple[str, str], str],
 ) -> list[FindingRow]:
-    """Turn Finding rows into report rows (sorted worst first)."""
+    """Turn finding rows (``reports.queries.findings_known_by``) into report rows (sorted worst first)."""
     rows = []
     for f in findings:
         indicator = indicators.get(f.rule)
@@ -131,9 +131,7 @@ def finding_rows(
         overdue = None
         if f.status in ("fail", "warn") and f.due and f.due < as_of:
             overdue = (as_of - f.due).days
-        evidence = [e for e in (f.evidence or []) if isinstance(e, dict)]
-        first = evidence[0] if evidence else {}
-        url = str(first.get("url") or "") or None
+        url = str(f.evidence_url or "") or None
         place = site_names.get(f.site_id or "", f.site_id or "")
         if f.section_id:
             place += " / " + section_names.get((f.site_id or "", f.section_id), f.section_id)
@@ -155,12 +153,12 @@ def finding_rows(
                 message=f.message,
                 evidence_url=url,
                 evidence_link=safe_link(url),
-                captured_at=str(first.get("captured_at") or ""),
+                captured_at=str(f.captured_at or ""),
                 uncertain=bool(f.uncertain),
                 first_detected=local_date(f.first_detected, tz),
                 resolved=local_date(f.resolved_at, tz),
                 reopened_count=f.reopened_count or 0,
-                deduct=_deduct(f.details),
+                deduct=_deduct(f.deduct),
             )
         )
     rows.sort(key=lambda r: r.sort_key)
@@ -194,8 +192,8 @@ def overall_status(deps: Iterable[DepartmentRow]) -> str:
     return "全部通过"
 
 
-def _deduct(details: Any) -> float | None:
-    value = details.get("deduct") if isinstance(details, dict) else None
+def _deduct(value: Any) -> float | None:
+    """A finding's own deduction (``details.deduct``) when it is a non-negative number."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         return float(value)
     return None
