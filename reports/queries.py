@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import Finding, OutboxMessage, ScoreRecord, Section, Site
+from store.models import CrawlRun, Finding, OutboxMessage, ScoreRecord, Section, Site
 
 FINDING_COLUMNS = ("id", "rule", "severity", "status", "due", "site_id", "section_id", "department_id",
                    "period", "message", "uncertain", "first_detected", "resolved_at", "reopened_count")
@@ -95,3 +95,25 @@ def list_messages(session: Session, status: str | None = None, limit: int = 200)
 def failed_messages(session: Session) -> list[OutboxMessage]:
     stmt = select(OutboxMessage).where(OutboxMessage.status == "failed").order_by(OutboxMessage.id)
     return list(session.scalars(stmt))
+
+
+def crawl_history(
+    session: Session, site_ids: Sequence[str], until_utc: dt.datetime
+) -> dict[str, tuple[CrawlRun, dt.datetime | None]]:
+    """Per site: its latest finished crawl run started before ``until_utc`` and when its latest ok run started."""
+    out: dict[str, tuple[CrawlRun, dt.datetime | None]] = {}
+    for site_id in site_ids:
+        base = select(CrawlRun).where(
+            CrawlRun.site_id == site_id, CrawlRun.started_at < until_utc, CrawlRun.status != "running"
+        )
+        latest = session.scalars(base.order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(1)).first()
+        if latest is None:
+            continue
+        last_ok = session.scalars(
+            select(CrawlRun.started_at)
+            .where(CrawlRun.site_id == site_id, CrawlRun.started_at < until_utc, CrawlRun.status == "ok")
+            .order_by(CrawlRun.started_at.desc())
+            .limit(1)
+        ).first()
+        out[site_id] = (latest, last_ok)
+    return out

@@ -15,6 +15,7 @@ from reports.model import (
     FindingRow,
     department_rows,
     finding_rows,
+    local_date,
     local_day_end_utc,
     overall_status,
 )
@@ -109,6 +110,7 @@ def daily(config: Config, session: Session, as_of: dt.date) -> Report:
     resolved = [r for r in snap.rows if r.resolved and since < r.resolved <= as_of]
     deps = department_rows(snap.rows, snap.departments)
     failed = _failed_deliveries(session)
+    crawl_problems = _crawl_problems(config, session, as_of)
     title = f"政务公开每日监测通报（{as_of:%Y年%m月%d日}）"
     context = {
         "title": title,
@@ -122,6 +124,7 @@ def daily(config: Config, session: Session, as_of: dt.date) -> Report:
         "overdue": [r for r in open_rows if r.overdue_days],
         "resolved": resolved,
         "failed_deliveries": failed,
+        "crawl_problems": crawl_problems,
     }
     fails = sum(1 for r in open_rows if r.status == "fail")
     summary = (
@@ -129,6 +132,8 @@ def daily(config: Config, session: Session, as_of: dt.date) -> Report:
         f"逾期 {len(context['overdue'])} 项，无法判断 {sum(1 for r in open_rows if r.status == 'unknown')} 项，"
         f"已整改 {len(resolved)} 项。"
     )
+    if crawl_problems:
+        summary += f"{len(crawl_problems)} 个网站最近一次抓取未成功，相关结论基于此前的数据。"
     sheets = [summary_sheet(deps), findings_sheet(_district(config), open_rows, with_department=True)]
     sheets += _department_sheets(snap)
     return Report("daily", period, as_of, title, "daily", context, sheets, summary)
@@ -258,6 +263,43 @@ def department(config: Config, session: Session, as_of: dt.date, department_id: 
         "department", as_of.isoformat(), as_of, title, f"department-{department_id}", context, sheets, summary,
         department_id=department_id,
     )
+
+
+CRAWL_STATUS_LABELS = {"failed": "抓取失败", "timeout": "抓取超时", "partial": "部分栏目未能抓取"}
+
+
+@dataclass
+class CrawlProblem:
+    """A site whose latest crawl before the report did not succeed: the report's findings may be old."""
+
+    site: str
+    started: str  # local time of the failed run
+    status_label: str
+    reason: str
+    last_ok: dt.date | None  # local date of the latest successful crawl (None: never)
+
+
+def _crawl_problems(config: Config, session: Session, as_of: dt.date) -> list[CrawlProblem]:
+    tz = config.general.tz
+    history = queries.crawl_history(session, [s.id for s in config.sites], local_day_end_utc(as_of, tz))
+    out = []
+    for site in config.sites:
+        if site.id not in history:
+            continue
+        run, last_ok = history[site.id]
+        if run.status == "ok":
+            continue
+        started = run.started_at.replace(tzinfo=dt.UTC).astimezone(tz)
+        out.append(
+            CrawlProblem(
+                site=site.name,
+                started=f"{started:%Y-%m-%d %H:%M}",
+                status_label=CRAWL_STATUS_LABELS.get(run.status, run.status),
+                reason=(run.reason or "未记录原因")[:300],
+                last_ok=local_date(last_ok, tz),
+            )
+        )
+    return out
 
 
 def _failed_deliveries(session: Session) -> list[OutboxMessage]:
