@@ -20,6 +20,7 @@ child's wall time, CPU time and peak RSS (``ru_maxrss``) and prints the median.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -350,7 +351,8 @@ RESULT_FIELDS = ("rule", "kind", "site", "section", "department", "status", "per
                  "uncertain", "severity", "details", "name")
 
 
-def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None = None) -> None:
+def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None = None,
+              workers: int | None = None) -> None:
     """Load config, run run_checks(record=True) on its database, print one JSON line of measurements."""
     from sqlalchemy import func, select
 
@@ -371,7 +373,7 @@ def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None 
         prof = cProfile.Profile()
         prof.enable()
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    results = run_checks(config, db, AS_OF, record=True)
+    results = run_checks(config, db, AS_OF, record=True, **({} if workers is None else {"workers": workers}))
     if profile:
         prof.disable()
         prof.dump_stats(str(profile))
@@ -387,9 +389,65 @@ def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None 
     statuses: dict[str, int] = {}
     for r in results:
         statuses[r.status] = statuses.get(r.status, 0) + 1
+    times = os.times()
+    try:  # the code under test may predate checks.workers (baseline)
+        from checks.engine import SITE_BATCH
+        from checks.workers import worker_count
+
+        workers = worker_count(db.url, -(-len(config.sites) // SITE_BATCH), workers)
+    except ImportError:
+        workers = 0
     print(json.dumps({"setup_s": round(t1 - t0, 2), "check_s": round(t2 - t1, 2), "cpu_s": round(c2 - c0, 2),
+                      "workers": workers, "workers_cpu_s": round(times.children_user + times.children_system, 2),
                       "results": len(results), "statuses": statuses, "findings": stored, "open": open_,
-                      "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                      "maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                      "workers_maxrss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)}))
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (from /proc/<pid>/task/*/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo += [int(c) for c in task.read_text().split()]
+    return out
+
+
+def _memory_mb(pid: int) -> tuple[float, float]:
+    """Summed (Pss, Rss) of a process tree in MB: Pss counts pages shared by forked workers once."""
+    pss = rss = 0
+    for p in _tree(pid):
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    pss += int(line.split()[1])
+                elif line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+        except OSError:
+            continue
+    return pss / 1024, rss / 1024
+
+
+def run_sampled(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, float]:
+    """Run ``cmd``; sample its process tree's memory every 50 ms; return the peak summed Pss (MB)."""
+    import threading
+
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    peak = [0.0]
+
+    def sample() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], _memory_mb(proc.pid)[0])
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    sampler.join()
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err), peak[0]
 
 
 def dump_findings(db, out: Path, results: list | None = None,  # type: ignore[no-untyped-def]
@@ -421,24 +479,30 @@ def dump_findings(db, out: Path, results: list | None = None,  # type: ignore[no
 # --------------------------------------------------------------------------- parent
 
 
-def measure(sites: int, runs: int, *, python: str = sys.executable, extra_env: dict[str, str] | None = None) -> dict:
+def measure(sites: int, runs: int, *, python: str = sys.executable, extra_env: dict[str, str] | None = None,
+            workers: int | None = None) -> dict:
     populate(sites)
     samples = []
     for _ in range(runs):
         settings = fresh_copy(sites)
         env = {**os.environ, **(extra_env or {})}
         started = time.perf_counter()
-        proc = subprocess.run([python, __file__, "child", "--settings", str(settings)], capture_output=True,
-                              text=True, env=env, check=False)
+        cmd = [python, __file__, "child", "--settings", str(settings)]
+        proc, pss = run_sampled(cmd + ([] if workers is None else ["--workers", str(workers)]), env)
         wall = time.perf_counter() - started
         drop_copy(settings)
         if proc.returncode != 0:
             raise SystemExit(proc.stderr[-3000:])
         sample = json.loads(proc.stdout.strip().splitlines()[-1])
         sample["wall_s"] = round(wall, 2)
+        sample.setdefault("workers_cpu_s", 0.0)
+        sample.setdefault("workers_maxrss_mb", 0)
+        sample["total_cpu_s"] = round(sample["cpu_s"] + sample["workers_cpu_s"], 2)
+        sample["peak_pss_mb"] = round(pss)  # the whole process tree, sampled every 50 ms
         samples.append(sample)
         print(json.dumps(sample, ensure_ascii=False), file=sys.stderr)
-    med = {k: statistics.median(s[k] for s in samples) for k in ("wall_s", "check_s", "cpu_s", "maxrss_mb")}
+    keys = ("wall_s", "check_s", "cpu_s", "total_cpu_s", "maxrss_mb", "workers_maxrss_mb", "peak_pss_mb")
+    med = {k: statistics.median(s[k] for s in samples) for k in keys}
     return {"sites": sites, "runs": runs, **med, "results": samples[-1]["results"],
             "findings": samples[-1]["findings"], "open": samples[-1]["open"], "samples": samples}
 
@@ -450,27 +514,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--settings", type=Path, help="(child) settings of the database copy to check")
+    parser.add_argument("--workers", type=int, help="run_checks(workers=N) (default: its own choice; profile: 0)")
     args = parser.parse_args(argv)
     if args.command == "populate":
         print(populate(args.sites))
     elif args.command == "child":
-        child_run(args.settings)
+        child_run(args.settings, workers=args.workers)
     elif args.command == "dump":
         populate(args.sites)
         settings = fresh_copy(args.sites)
-        child_run(settings, dump=args.out or workdir(args.sites) / "findings.json")
+        child_run(settings, dump=args.out or workdir(args.sites) / "findings.json", workers=args.workers)
         drop_copy(settings)
     elif args.command == "profile":
         populate(args.sites)
         settings = fresh_copy(args.sites)
         out = args.out or workdir(args.sites) / "checks.prof"
-        child_run(settings, profile=out)
+        child_run(settings, profile=out, workers=0 if args.workers is None else args.workers)
         drop_copy(settings)
         import pstats
 
         pstats.Stats(str(out)).sort_stats("cumulative").print_stats(35)
     else:
-        result = measure(args.sites, args.runs)
+        result = measure(args.sites, args.runs, workers=args.workers)
         print(json.dumps({k: v for k, v in result.items() if k != "samples"}, ensure_ascii=False))
     return 0
 

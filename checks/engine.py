@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from store.models import utcnow
 
 if TYPE_CHECKING:
     from store.db import Database
-    from zwgk.config import Config
+    from zwgk.config import Config, SiteConfig
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,55 @@ def evaluate(
     return results
 
 
+def iter_checks(
+    config: Config,
+    db: Database,
+    as_of: dt.date,
+    *,
+    site_id: str | None = None,
+    section_id: str | None = None,
+    record: bool = True,
+    registry: Registry | None = None,
+    workers: int | None = None,
+) -> Iterator[list[FindingResult]]:
+    """``run_checks`` batch by batch: yields each site batch's results once they are recorded.
+
+    Sites are loaded, judged and recorded in batches of ``SITE_BATCH``: a few queries per batch,
+    and only one batch of items, pages and stored findings in memory at a time. Each batch's
+    lifecycle update is its own short transaction (crawlers writing meanwhile wait only that
+    long); a run that stops half-way is completed by running it again (same as_of: same outcome).
+    With several batches and cores the batches are judged in worker processes
+    (``checks.workers``; ``workers=0`` judges here) and recorded here, in the same order.
+    """
+    registry = registry or load_registry(config)
+    calendar = WorkCalendar(config.calendar)
+    cutoff = day_end_utc(as_of, config.general.tz)
+    sites = [s for s in config.sites if site_id is None or s.id == site_id]
+    if site_id is not None and not sites:
+        raise KeyError(site_id)
+    from checks.lifecycle import record_results
+    from checks.workers import judge_in_workers, worker_count
+
+    now = utcnow()
+    batches = [sites[start:start + SITE_BATCH] for start in range(0, len(sites), SITE_BATCH)]
+    count = worker_count(db.url, len(batches), workers)
+    if count:
+        judged = judge_in_workers(config, registry, db.url, batches, as_of, cutoff, section_id, count)
+    else:
+        judged = (_judge_here(db, registry, batch, as_of, calendar, config, cutoff, section_id) for batch in batches)
+    for results in judged:
+        if record:
+            record_results(db, results, as_of, now=now)
+        yield results
+
+
+def _judge_here(db: Database, registry: Registry, sites: list[SiteConfig], as_of: dt.date, calendar: WorkCalendar,
+                config: Config, cutoff: dt.datetime, section_id: str | None) -> list[FindingResult]:
+    with db.session() as session:
+        data = load_sites(session, sites, cutoff)
+    return evaluate(registry, data, as_of, calendar, config=config, cutoff=cutoff, section_id=section_id)
+
+
 def run_checks(
     config: Config,
     db: Database,
@@ -171,28 +221,11 @@ def run_checks(
     section_id: str | None = None,
     record: bool = True,
     registry: Registry | None = None,
+    workers: int | None = None,
 ) -> list[FindingResult]:
     """Judge what was stored by the end of ``as_of``; with ``record`` update the findings lifecycle."""
-    registry = registry or load_registry(config)
-    calendar = WorkCalendar(config.calendar)
-    cutoff = day_end_utc(as_of, config.general.tz)
-    sites = [s for s in config.sites if site_id is None or s.id == site_id]
-    if site_id is not None and not sites:
-        raise KeyError(site_id)
-    from checks.lifecycle import record_results
-
     results: list[FindingResult] = []
-    now = utcnow()
-    # Sites are loaded, judged and recorded in batches: a few queries per batch, and only one
-    # batch of items, pages and stored findings in memory at a time. Each batch's lifecycle
-    # update is its own short transaction (crawlers writing meanwhile wait only that long); a
-    # run that stops half-way is completed by running it again (same as_of: same outcome).
-    for start in range(0, len(sites), SITE_BATCH):
-        with db.session() as session:
-            data = load_sites(session, sites[start:start + SITE_BATCH], cutoff)
-        batch = evaluate(registry, data, as_of, calendar, config=config, cutoff=cutoff, section_id=section_id)
-        del data
-        if record:
-            record_results(db, batch, as_of, now=now)
+    for batch in iter_checks(config, db, as_of, site_id=site_id, section_id=section_id, record=record,
+                             registry=registry, workers=workers):
         results += batch
     return results

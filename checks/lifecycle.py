@@ -37,21 +37,39 @@ _MUTABLE = ("status", "message", "evidence", "details", "due", "uncertain", "sev
 _LOADED = ("id", "key", "status", "last_confirmed", "resolved_at", "reopened_count", "last_as_of")
 
 
-def _apply(finding: dict[str, Any], result: FindingResult) -> None:
+def _apply(finding: dict[str, Any], result: FindingResult, memo: dict[int, Any] | None = None) -> None:
     finding["message"] = result.message
     finding["evidence"] = result.evidence
-    finding["details"] = _jsonable(result.details)
+    finding["details"] = _jsonable(result.details, memo)
     finding["due"] = result.due
     finding["uncertain"] = result.uncertain
     finding["severity"] = result.severity
     finding["department_id"] = result.department
 
 
-def _jsonable(value):  # type: ignore[no-untyped-def]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _jsonable(value, memo: dict[int, Any] | None = None):  # type: ignore[no-untyped-def]
+    """``value`` with dates as ISO strings, sets and tuples as lists, keys as strings.
+
+    ``memo`` (id of a container → its converted copy) converts a container shared by many results
+    once; the caller keeps every input alive while the memo is in use, so ids are not reused.
+    """
+    if type(value) in _SCALARS:
+        return value
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        if memo is not None:
+            done = memo.get(id(value))
+            if done is not None:
+                return done
+        if isinstance(value, dict):
+            out: Any = {str(k): _jsonable(v, memo) for k, v in value.items()}
+        else:
+            out = [_jsonable(v, memo) for v in value]
+        if memo is not None:
+            memo[id(value)] = out
+        return out
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
@@ -99,6 +117,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
     created: dict[str, dict[str, Any]] = {}
     touched: dict[str, dict[str, Any]] = {}
     rewritten: set[str] = set()  # touched keys whose result fields were applied (the others: last_as_of only)
+    memo: dict[int, Any] = {}  # details parts shared by several results are converted once (results stay alive)
     events: list[tuple[str, str | None, str, str]] = []  # key, old, new, message
     for result in results:
         key = result.key
@@ -113,7 +132,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
                        "section_id": result.section, "period": result.period, "status": status,
                        "first_detected": now, "last_confirmed": now, "resolved_at": None, "reopened_count": 0,
                        "last_as_of": as_of}
-            _apply(finding, result)
+            _apply(finding, result, memo)
             created[key] = finding
             events.append((key, None, status, result.message))
             counts["new"] += 1
@@ -124,7 +143,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
         finding["last_as_of"] = as_of
         if status == "unknown":
             if old == "unknown":
-                _apply(finding, result)
+                _apply(finding, result, memo)
                 rewritten.add(key)
                 finding["last_confirmed"] = now
             counts["kept"] += 1
@@ -138,7 +157,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
                 counts["confirmed"] += 1
             finding["status"] = status
             finding["last_confirmed"] = now
-            _apply(finding, result)
+            _apply(finding, result, memo)
             rewritten.add(key)
             if old != status:
                 events.append((key, old, status, result.message))
@@ -147,7 +166,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
         if old != "pass":
             finding["status"] = "pass"
             finding["resolved_at"] = now
-            _apply(finding, result)
+            _apply(finding, result, memo)
             rewritten.add(key)
             events.append((key, old, "pass", result.message))
             counts["resolved"] += 1

@@ -80,7 +80,7 @@ def _page_links(session: Session, urls: list[str]) -> dict[str, set[str]]:
         chunk = urls[chunk_start:chunk_start + CHUNK]
         stmt = select(LinkRef.source_url, Link.url).join(Link, Link.id == LinkRef.link_id).where(
             LinkRef.source_url.in_(chunk))
-        for source, target in session.connection().execute(stmt):
+        for source, target in session.connection().execute(stmt).all():
             out[source].add(target)
     return out
 
@@ -235,6 +235,13 @@ def _list_evidence_bulk(session: Session, site_ids: list[str], cutoff: dt.dateti
     return {k: [evidence(r.url, r.captured_at, r)] for k, r in first.items()}
 
 
+def _evidence(url: str, at: dt.datetime | None, warc_file: str | None, warc_offset: int | None,
+              warc_length: int | None) -> dict[str, Any]:
+    """``checks.model.evidence`` from plain values (rows are unpacked: attribute access on a Row is slow)."""
+    return {"url": url, "captured_at": at.isoformat(timespec="seconds") if at else None, "warc_file": warc_file,
+            "warc_offset": warc_offset, "warc_length": warc_length}
+
+
 def _attachments_bulk(session: Session, page_ids: list[int], cutoff: dt.datetime) -> dict[int, list[AttachmentView]]:
     out: dict[int, list[AttachmentView]] = defaultdict(list)
     a = Attachment
@@ -242,11 +249,12 @@ def _attachments_bulk(session: Session, page_ids: list[int], cutoff: dt.datetime
             a.warc_length)
     for i in range(0, len(page_ids), CHUNK):
         stmt = select(*cols).where(a.page_id.in_(page_ids[i:i + CHUNK])).order_by(a.id)
-        for r in session.connection().execute(stmt):
-            if r.fetched_at is not None and r.fetched_at >= cutoff:
+        for page_id, url, name, ext, outcome, reason, text, fetched_at, wf, wo, wl in \
+                session.connection().execute(stmt).all():
+            if fetched_at is not None and fetched_at >= cutoff:
                 continue
-            out[r.page_id].append(AttachmentView(r.url, r.name, r.ext, r.outcome, r.reason, r.text, r.fetched_at,
-                                                 evidence(r.url, r.fetched_at, r)))
+            out[page_id].append(AttachmentView(url, name, ext, outcome, reason, text, fetched_at,
+                                               _evidence(url, fetched_at, wf, wo, wl)))
     return out
 
 
@@ -255,30 +263,30 @@ def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> d
     i, p = Item, Page
     stmt = (
         select(i.site_id, i.section_id, i.url, i.title, i.published, i.date_source, i.written_date, i.first_seen,
-               p.id.label("pid"), p.url.label("purl"), p.fetched_at, p.outcome, p.reason, p.title.label("ptitle"),
-               p.text, p.meta, p.xxgk, p.pubdate, p.written_date.label("pwritten"), p.doc_number, p.validity,
-               p.warc_file, p.warc_offset, p.warc_length)
+               p.id, p.url, p.fetched_at, p.outcome, p.reason, p.title, p.text, p.meta, p.xxgk, p.pubdate,
+               p.written_date, p.doc_number, p.validity, p.warc_file, p.warc_offset, p.warc_length)
         .outerjoin(p, p.id == i.page_id)
         .where(i.site_id.in_(site_ids), i.first_seen < cutoff)
         .where((i.gone_at.is_(None)) | (i.gone_at >= cutoff))
         .order_by(i.site_id, i.section_id, i.published, i.id)
     )
-    rows = list(session.connection().execute(stmt))
-    seen = [r for r in rows if r.pid is not None and r.fetched_at < cutoff]
-    attachments = _attachments_bulk(session, sorted({r.pid for r in seen}), cutoff) if seen else {}
-    links = _page_links(session, list(dict.fromkeys(r.purl for r in seen)))
+    rows = session.connection().execute(stmt).all()
+    # a page is visible when it was fetched before the cutoff (index 8: page id, 10: fetched_at, 9: page URL)
+    seen = [r for r in rows if r[8] is not None and r[10] < cutoff]
+    attachments = _attachments_bulk(session, sorted({r[8] for r in seen}), cutoff) if seen else {}
+    links = _page_links(session, list(dict.fromkeys(r[9] for r in seen)))
     out: dict[tuple[str, str], list[ItemView]] = defaultdict(list)
-    for r in rows:
+    for (site_id, section_id, url, title, published, date_source, written, first_seen, pid, purl, fetched_at,
+         outcome, reason, ptitle, text, meta, xxgk, pubdate, pwritten, doc_number, validity, wf, wo, wl) in rows:
         view = None
-        if r.pid is not None and r.fetched_at < cutoff:
+        if pid is not None and fetched_at < cutoff:
             view = PageView(
-                url=r.purl, fetched_at=r.fetched_at, outcome=r.outcome, reason=r.reason, title=r.ptitle, text=r.text,
-                meta=r.meta or {}, xxgk=r.xxgk or {}, pubdate=r.pubdate, written_date=r.pwritten,
-                doc_number=r.doc_number, validity=r.validity, evidence=evidence(r.purl, r.fetched_at, r),
-                attachments=tuple(attachments.get(r.pid, ())), links=frozenset(links.get(r.purl, ())),
+                url=purl, fetched_at=fetched_at, outcome=outcome, reason=reason, title=ptitle, text=text,
+                meta=meta or {}, xxgk=xxgk or {}, pubdate=pubdate, written_date=pwritten,
+                doc_number=doc_number, validity=validity, evidence=_evidence(purl, fetched_at, wf, wo, wl),
+                attachments=tuple(attachments.get(pid, ())), links=frozenset(links.get(purl, ())),
             )
-        out[(r.site_id, r.section_id)].append(ItemView(r.url, r.title, r.published, r.date_source, r.written_date,
-                                                       r.first_seen, view))
+        out[(site_id, section_id)].append(ItemView(url, title, published, date_source, written, first_seen, view))
     return out
 
 
@@ -291,12 +299,15 @@ def _site_links_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime)
         .where(LinkRef.site_id.in_(site_ids), LinkRef.first_seen < cutoff)
         .order_by(Link.id)
     )
-    grouped: dict[str, dict[int, tuple[Any, list[LinkRefView]]]] = defaultdict(dict)
-    for r in session.connection().execute(stmt):
-        grouped[r.site_id].setdefault(r.id, (r, []))[1].append(
-            LinkRefView(r.source_url, r.section_id, bool(r.on_home_page), r.kind))
-    return {site: [LinkView(r.url, r.verdict or "unknown", r.reason, r.http_status, r.last_checked, tuple(refs))
-                   for r, refs in links.values()] for site, links in grouped.items()}
+    grouped: dict[str, dict[int, tuple[tuple, list[LinkRefView]]]] = defaultdict(dict)
+    for site_id, link_id, url, verdict, reason, status, checked, source, section_id, home, kind in \
+            session.connection().execute(stmt).all():
+        links = grouped[site_id]
+        entry = links.get(link_id)
+        if entry is None:
+            entry = links[link_id] = ((url, verdict or "unknown", reason, status, checked), [])
+        entry[1].append(LinkRefView(source, section_id, bool(home), kind))
+    return {site: [LinkView(*link, tuple(refs)) for link, refs in links.values()] for site, links in grouped.items()}
 
 
 def _probes_bulk(session: Session, site_ids: list[str], start: dt.datetime, cutoff: dt.datetime) -> dict[str, list[ProbeView]]:
@@ -305,8 +316,8 @@ def _probes_bulk(session: Session, site_ids: list[str], start: dt.datetime, cuto
             .where(a.site_id.in_(site_ids), a.probed_at >= start, a.probed_at < cutoff)
             .order_by(a.site_id, a.probed_at))
     out: dict[str, list[ProbeView]] = defaultdict(list)
-    for p in session.connection().execute(stmt):
-        out[p.site_id].append(ProbeView(p.url, p.probed_at, bool(p.ok), p.http_status, p.reason, p.ipv6))
+    for site_id, url, probed_at, ok, status, reason, ipv6 in session.connection().execute(stmt).all():
+        out[site_id].append(ProbeView(url, probed_at, bool(ok), status, reason, ipv6))
     return out
 
 

@@ -1,0 +1,88 @@
+"""Site batches judged in worker processes (one per core); the caller records them in order.
+
+Each worker opens its own connection to the database (never the parent's), loads one batch of
+sites at a time, runs ``checks.engine.evaluate`` on it and sends the results back pickled. The
+batches come back in their original order (``Pool.imap``), so a caller that records them one by
+one writes findings and events exactly as the serial loop does. Writing stays in the caller:
+SQLite takes one writer at a time, and the lifecycle of a key depends on the order of writes.
+
+Workers are forked when the caller has no other thread (cheap: modules and config are shared
+copy-on-write); with threads (the scheduler) they come from a fork server, since forking a
+threaded process can copy a lock that some other thread holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from checks.engine import FindingResult
+    from checks.packs import Registry
+    from zwgk.config import Config, SiteConfig
+
+_state: dict[str, Any] = {}  # the worker's own config, registry, calendar and database
+
+
+def worker_count(url: str, batches: int, requested: int | None = None) -> int:
+    """How many worker processes to use: 0 (judge in this process) for one batch, an in-memory
+    SQLite database or a single core; else one per core, at most one per batch."""
+    if requested is not None:
+        return max(0, min(requested, batches))
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        return 0
+    if batches < 2:
+        return 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 0 if cores < 2 else min(cores, batches)
+
+
+def start_method() -> str:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _init(config: Config, registry: Registry, url: str, as_of: dt.date, cutoff: dt.datetime,
+          section_id: str | None) -> None:
+    from checks.calendar import WorkCalendar
+    from store.db import Database
+
+    _state.update(config=config, registry=registry, as_of=as_of, cutoff=cutoff, section_id=section_id,
+                  calendar=WorkCalendar(config.calendar), db=Database(url, run_migrations=False))
+
+
+def _judge(sites: list[SiteConfig]) -> list[FindingResult]:
+    from checks.engine import evaluate
+    from checks.queries import load_sites
+
+    s = _state
+    with s["db"].session() as session:
+        data = load_sites(session, sites, s["cutoff"])
+    return evaluate(s["registry"], data, s["as_of"], s["calendar"], config=s["config"], cutoff=s["cutoff"],
+                    section_id=s["section_id"])
+
+
+def judge_in_workers(
+    config: Config, registry: Registry, url: str, batches: list[list[SiteConfig]], as_of: dt.date,
+    cutoff: dt.datetime, section_id: str | None, workers: int, *, method: str | None = None,
+) -> Iterator[list[FindingResult]]:
+    """The results of each batch, in batch order, judged by ``workers`` processes."""
+    ctx = multiprocessing.get_context(method or start_method())
+    pool = ctx.Pool(workers, initializer=_init, initargs=(config, registry, url, as_of, cutoff, section_id))
+    try:
+        yield from pool.imap(_judge, batches)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
