@@ -21,7 +21,7 @@ def today(app: App) -> dt.date:
 
 
 def crawl(app: App, site_ids: Sequence[str] | None = None, *, timeout: float | None = None) -> list[Any]:
-    """Crawl sites, each in its own child process with a timeout; returns one outcome per site."""
+    """Crawl sites in worker processes (one per core), each site with a timeout; returns one outcome per site."""
     from crawler.runner import crawl_sites
 
     return crawl_sites(app.config, site_ids, timeout=timeout)

@@ -1,4 +1,4 @@
-"""`zwgk crawl`: crawl configured sites (one child process per site) and print a summary per site."""
+"""`zwgk crawl`: crawl configured sites (in worker processes, one per core) and print a summary per site."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ OUTCOME_ZH = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("crawl", help="抓取网站栏目（每个网站一个子进程）")
+    parser = sub.add_parser("crawl", help="抓取网站栏目（每核一个抓取子进程，每个网站单独限时）")
     add_config_option(parser)
     parser.add_argument("--site", action="append", metavar="ID", help="只抓取这个网站（可重复）")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="每个网站的超时（秒）")
