@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from store.db import Database
@@ -68,6 +68,7 @@ class Sink:
     _pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     _attachments: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     _links: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    _links_read: dict[str, dt.datetime] = field(default_factory=dict)
     _keys: itertools.count = field(default_factory=itertools.count)
     stats: dict[str, int] = field(default_factory=dict)
 
@@ -103,8 +104,21 @@ class Sink:
             self._links[key] = {"kind": kind, "text": text, "section_id": section_id, "on_home": on_home_page}
             self._maybe_flush()
 
+    def links_read(self, source_url: str, since: dt.datetime) -> None:
+        """All links of ``source_url`` were handed over, read afresh from its content at ``since``.
+
+        Links the page carried on an earlier read but no longer does (a department removed or fixed a
+        broken link) lose their reference at the next flush, so a fixed page stops counting against
+        its section. Pages not read again (304, fetch errors) keep their references.
+        """
+        if len(source_url) > URL_MAX:
+            return
+        self._links_read[source_url] = min(since, self._links_read.get(source_url, since))
+        self._maybe_flush()
+
     def _pending(self) -> int:
-        return len(self._snapshots) + len(self._items) + len(self._pages) + len(self._attachments) + len(self._links)
+        return (len(self._snapshots) + len(self._items) + len(self._pages) + len(self._attachments)
+                + len(self._links) + len(self._links_read))
 
     def _maybe_flush(self) -> None:
         if self._pending() >= self.batch_size:
@@ -121,6 +135,7 @@ class Sink:
             self._write_pages(s)
             self._write_attachments(s)
             self._write_links(s)
+            self._drop_stale_refs(s)
         self._bump("flushes")
 
     def _bump(self, key: str, n: int = 1) -> None:
@@ -269,6 +284,24 @@ class Sink:
             ref.kind = info["kind"]
             ref.anchor_text = (info["text"] or None) and info["text"][:500]
             ref.last_seen = now
+
+    def _drop_stale_refs(self, s: Session) -> None:
+        """References not seen on the latest read of their page (see ``links_read``)."""
+        done = self._links_read
+        self._links_read = {}
+        if not done:
+            return
+        s.flush()  # this batch's refs carry their new last_seen before the comparison
+        dropped = 0
+        for source, since in done.items():
+            result = s.execute(
+                delete(LinkRef)
+                .where(LinkRef.source_url == source, LinkRef.site_id == self.site_id, LinkRef.last_seen < since)
+                .execution_options(synchronize_session=False)
+            )
+            dropped += result.rowcount or 0
+        if dropped:
+            self._bump("link_refs_dropped", dropped)
 
     # ------------------------------------------------------------------ end of run
 

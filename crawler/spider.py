@@ -148,6 +148,7 @@ class SiteSpider(scrapy.Spider):
         return data, text, encoding
 
     def _store_links(self, text: str, base_url: str, section_id: str | None, on_home: bool) -> None:
+        since = utcnow()
         try:
             links = find_links(text, base_url)
         except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the crawl
@@ -157,6 +158,7 @@ class SiteSpider(scrapy.Spider):
             self.sink.add_link(
                 base_url, link.url, kind=link.kind, text=link.text, section_id=section_id, on_home_page=on_home
             )
+        self.sink.links_read(base_url, since)  # links this page no longer carries stop counting
 
     # ------------------------------------------------------------------ start
 
