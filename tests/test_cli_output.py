@@ -52,6 +52,23 @@ def test_items_table_shows_local_times_and_gone_items_with_all(district: Path, c
     assert "已撤下的名单（2026-11-20 00:30 已从列表消失）" in out and "共 2 条" in out
 
 
+def test_items_table_says_what_the_newest_crawl_could_read(district: Path, capsys: pytest.CaptureFixture) -> None:
+    from checks_builders import Store
+
+    from zwgk.config import load_config
+
+    args = ["items", "--config", str(district), "--site", "portal", "--section", "dibao"]
+    assert main(args) == 0
+    assert "最近一次抓取：2026-11-20 06:00，正常；读取列表 0 页、0 条" in capsys.readouterr().out
+    store = Store(load_config(district))
+    store.crawl("dibao", D(2026, 11, 21), "blocked", "被反爬拦截：瑞数 (HTTP 412)")
+    store.close()
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "2026年10月城乡低保发放情况" in out  # what was seen before is still listed
+    assert "最近一次抓取：2026-11-21 06:00，被反爬拦截：瑞数 (HTTP 412)，本栏目暂无法判断" in out
+
+
 @pytest.mark.parametrize(("site", "section"), [("portal", "nope"), ("nope", "dibao")])
 def test_items_unknown_section_is_a_usage_error_on_stderr(district: Path, capsys: pytest.CaptureFixture,
                                                            site: str, section: str) -> None:

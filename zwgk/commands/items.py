@@ -38,7 +38,7 @@ SOURCE_LABELS = {"meta": "meta", "page": "正文", "xxgk": "信息公开表", "l
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.items import section_items
+    from crawler.items import latest_section_crawl, section_items
     from zwgk.app import open_app
 
     app = open_app(args.config)
@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
             return 2
         tz = app.config.general.tz
         rows = section_items(app.db, args.site, args.section, include_gone=args.all)
+        crawl = latest_section_crawl(app.db, args.site, args.section)
     finally:
         app.close()
     if args.format == "json":
@@ -70,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         print(f"栏目 {args.site}/{args.section} 还没有抓取到条目")
+        if crawl is not None:
+            print(_crawl_line(crawl, tz))
         return 0
     table = []
     for r in rows:
@@ -80,4 +83,25 @@ def run(args: argparse.Namespace) -> int:
         table.append(["", "", "", "", r.url])
     print(render_table(["发布日期", "日期来源", "首次发现", "最近发现", "标题 / 网址"], table))
     print(f"共 {len(rows)} 条（时间为 {app.config.general.timezone}）")
+    if crawl is not None:
+        print(_crawl_line(crawl, tz))
     return 0
+
+
+def _crawl_line(crawl, tz: dt.tzinfo) -> str:  # type: ignore[no-untyped-def]
+    """What the newest crawl could read of the list, beside the total the list declares."""
+    from zwgk.commands.crawl import OUTCOME_ZH
+
+    label = OUTCOME_ZH.get(crawl.outcome, crawl.outcome)
+    line = f"最近一次抓取：{_short(_local(crawl.captured_at, tz))}，"
+    if crawl.outcome not in ("ok", "unchanged", "empty"):
+        reason = crawl.reason or "原因未记录"
+        return line + (reason if reason.startswith(label) else f"{label}：{reason}") + "，本栏目暂无法判断"
+    line += f"{label}；读取列表 {crawl.pages_fetched} 页、{crawl.items_found} 条"
+    if crawl.declared_total is not None:
+        line += f"，列表声明共 {crawl.declared_total} 条"
+    if crawl.reached_horizon:
+        line += "，已读到监测时间范围为止"
+    if crawl.reason:
+        line += f"（{crawl.reason}）"
+    return line
