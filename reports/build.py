@@ -11,6 +11,9 @@ import datetime as dt
 import json
 import os
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -25,28 +28,91 @@ from store.models import OutboxMessage, utcnow
 from zwgk.config import Config
 
 KINDS = ("daily", "weekly", "department")
+PARALLEL_MIN = 50  # departments: from this many on, department reports are built in several processes
+
+
+@dataclass
+class Outgoing:
+    """A built report as its delivery needs it: written files, subject, summary and one MIME message per recipient."""
+
+    kind: str
+    period: str
+    as_of: dt.date
+    stem: str
+    department_id: str | None
+    subject: str
+    summary: str
+    paths: list[Path]
+    mails: list[tuple[str, bytes]]  # (recipient, RFC 5322 message)
+    quiet: bool = False  # a department with nothing open and nothing fixed: files written, nobody mailed
 
 
 def build_and_queue(
-    config: Config, db: Database, kind: str, as_of: dt.date, *, department_id: str | None = None
+    config: Config,
+    db: Database,
+    kind: str,
+    as_of: dt.date,
+    *,
+    department_id: str | None = None,
+    workers: int | None = None,
 ) -> list[Path]:
-    """Build one report kind for ``as_of``; ``department`` without an id builds every department's."""
+    """Build one report kind for ``as_of``; ``department`` without an id builds every department's.
+
+    ``workers``: processes for every department's reports (default: one per core, up to 2,
+    once there are PARALLEL_MIN departments; each extra process reads its own snapshot).
+    """
     if kind not in KINDS:
         raise ValueError(f"未知的报告类型 `{kind}`（可选：{'、'.join(KINDS)}）")
     if department_id is not None and department_id not in {d.id for d in config.departments}:
         raise ValueError(f"未知部门 `{department_id}`")
-    out_dir = config.reports_dir / as_of.isoformat()
+    now = utcnow()
     paths: list[Path] = []
     with db.session() as session:
-        for report in _reports(config, session, kind, as_of, department_id):
-            html, text = render(report.kind, report.context)
-            xlsx = workbook_bytes(report.sheets)
-            for ext, data in (("html", html.encode("utf-8")), ("txt", text.encode("utf-8")), ("xlsx", xlsx)):
-                path = out_dir / f"{report.stem}.{ext}"
-                write_atomic(path, data)
-                paths.append(path)
-            enqueue(session, config, report, html, text, xlsx)
+        if kind == "department" and department_id is None:
+            ids = [d.id for d in config.departments]
+            built = _departments(config, session, as_of, ids, now, _workers(workers, len(ids)))
+        else:
+            built = [make(config, r, now) for r in _reports(config, session, kind, as_of, department_id)]
+        for out in built:
+            paths.extend(out.paths)
+            enqueue(session, config, out, now)
     return paths
+
+
+def _workers(requested: int | None, departments: int) -> int:
+    if requested is not None:
+        return max(1, requested)
+    return min(2, os.cpu_count() or 1) if departments >= PARALLEL_MIN else 1
+
+
+def make(config: Config, report: Report, now: dt.datetime) -> Outgoing:
+    """Render, write the files under reports_dir/<date>/ and build each recipient's message (no database)."""
+    html, text = render(report.kind, report.context)
+    xlsx = workbook_bytes(report.sheets)
+    out_dir = config.reports_dir / report.as_of.isoformat()
+    paths = []
+    for ext, data in (("html", html.encode("utf-8")), ("txt", text.encode("utf-8")), ("xlsx", xlsx)):
+        path = out_dir / f"{report.stem}.{ext}"
+        write_atomic(path, data)
+        paths.append(path)
+    title = subject(report)
+    quiet = report.kind == "department" and not (report.context["open"] or report.context["resolved"])
+    mails = []
+    if not quiet:
+        for recipient in recipients(config, report):
+            payload = build_message(
+                sender=config.mail.sender,
+                recipient=recipient,
+                subject=title,
+                text=text,
+                html=html,
+                attachment=(f"{report.stem}-{report.period}.xlsx", xlsx),
+                idem_key=idem_key(report.kind, report.department_id, report.period, recipient),
+                date=now,
+            )
+            mails.append((recipient, payload))
+    return Outgoing(report.kind, report.period, report.as_of, report.stem, report.department_id, title,
+                    report.summary, paths, mails, quiet)
 
 
 def _reports(
@@ -59,6 +125,38 @@ def _reports(
     ids = [department_id] if department_id else [d.id for d in config.departments]
     snap = scorecards.snapshot(config, session, as_of)  # read once for every department
     return [scorecards.department(config, session, as_of, dep, snap=snap) for dep in ids]
+
+
+def _departments(
+    config: Config, session: Session, as_of: dt.date, ids: list[str], now: dt.datetime, workers: int
+) -> list[Outgoing]:
+    """Every department's report; with ``workers`` > 1, shares ids[k::workers] go to other processes.
+
+    The other processes are spawned (the scheduler is multi-threaded: no fork) and read their
+    own snapshot; each department's report comes from one snapshot, as before.
+    """
+    if workers <= 1:
+        snap = scorecards.snapshot(config, session, as_of)
+        return [make(config, scorecards.department(config, session, as_of, dep, snap=snap), now) for dep in ids]
+    shares = [ids[k::workers] for k in range(workers)]
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(_departments_child, config, as_of, share, now) for share in shares[1:]]
+        snap = scorecards.snapshot(config, session, as_of)
+        mine = [make(config, scorecards.department(config, session, as_of, dep, snap=snap), now) for dep in shares[0]]
+        built = {o.department_id: o for o in mine}
+        for future in futures:
+            built.update((o.department_id, o) for o in future.result())
+    return [built[dep] for dep in ids]
+
+
+def _departments_child(config: Config, as_of: dt.date, ids: list[str], now: dt.datetime) -> list[Outgoing]:
+    """In another process: its own read of the database, then the given departments' reports."""
+    db = Database(config.database_url)
+    try:
+        with db.session() as session:
+            return _departments(config, session, as_of, ids, now, 1)
+    finally:
+        db.dispose()
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -100,69 +198,57 @@ def subject(report: Report) -> str:
     return safe_subject(text)
 
 
-def idem_key(report: Report, recipient: str) -> str:
-    kind = report.kind if report.department_id is None else f"department:{report.department_id}"
-    return f"{kind}|{report.period}|{recipient}"
+def idem_key(kind: str, department_id: str | None, period: str, recipient: str) -> str:
+    kind = kind if department_id is None else f"department:{department_id}"
+    return f"{kind}|{period}|{recipient}"
 
 
-def enqueue(session: Session, config: Config, report: Report, html: str, text: str, xlsx: bytes) -> int:
+def enqueue(session: Session, config: Config, out: Outgoing, now: dt.datetime) -> int:
     """Add one outbox row per recipient and webhook unless its key is already queued; returns rows added."""
-    added = 0
-    if report.kind == "department" and not (report.context["open"] or report.context["resolved"]):
+    if out.quiet:
         return 0  # nothing to do and nothing fixed: the files are written, nobody is mailed
-    title = subject(report)
-    now = utcnow()
-    for recipient in recipients(config, report):
-        key = idem_key(report, recipient)
+    added = 0
+    for recipient, payload in out.mails:
+        key = idem_key(out.kind, out.department_id, out.period, recipient)
         if queries.outbox_by_key(session, key) is not None:
             continue
-        payload = build_message(
-            sender=config.mail.sender,
-            recipient=recipient,
-            subject=title,
-            text=text,
-            html=html,
-            attachment=(f"{report.stem}-{report.period}.xlsx", xlsx),
-            idem_key=key,
-            date=now,
-        )
-        session.add(_row(key, "smtp", report, recipient, title, payload))
+        session.add(_row(key, "smtp", out, recipient, payload))
         added += 1
     for hook in config.webhooks:
-        if report.kind == "department":
-            wanted = report.department_id in hook.departments
+        if out.kind == "department":
+            wanted = out.department_id in hook.departments
         else:
             wanted = not hook.departments
         if not wanted:
             continue
         recipient = f"webhook:{hook.id}"
-        key = idem_key(report, recipient)
+        key = idem_key(out.kind, out.department_id, out.period, recipient)
         if queries.outbox_by_key(session, key) is not None:
             continue
-        body = webhook_body(report, hook.report_base_url)
-        payload = json.dumps({"title": title, "body": body}, ensure_ascii=False).encode("utf-8")
-        session.add(_row(key, "webhook", report, recipient, title, payload))
+        body = webhook_body(out, hook.report_base_url)
+        payload = json.dumps({"title": out.subject, "body": body}, ensure_ascii=False).encode("utf-8")
+        session.add(_row(key, "webhook", out, recipient, payload))
         added += 1
     session.flush()
     return added
 
 
-def webhook_body(report: Report, base_url: str) -> str:
+def webhook_body(out: Outgoing, base_url: str) -> str:
     """A short Chinese summary with a link to the written report (no crawled text in robot messages)."""
-    body = report.summary
+    body = out.summary
     if base_url:
-        body += f"\n详情：{base_url.rstrip('/')}/{report.as_of.isoformat()}/{report.stem}.html"
+        body += f"\n详情：{base_url.rstrip('/')}/{out.as_of.isoformat()}/{out.stem}.html"
     return body
 
 
-def _row(key: str, channel: str, report: Report, recipient: str, title: str, payload: bytes) -> OutboxMessage:
+def _row(key: str, channel: str, out: Outgoing, recipient: str, payload: bytes) -> OutboxMessage:
     return OutboxMessage(
         idem_key=key,
         channel=channel,
-        kind=report.kind,
-        period=report.period,
+        kind=out.kind,
+        period=out.period,
         recipient=recipient,
-        subject=title,
+        subject=out.subject,
         payload=payload,
         status="pending",
         attempts=0,
