@@ -114,7 +114,7 @@ def _pdf_bytes(lines: list[str]) -> bytes:
 
 
 def test_numbers_inside_attachments(tmp_path: Path) -> None:
-    extract = pytest.importorskip("crawler.extract.attachments")
+    from crawler.extract import attachments as extract
     xlsx_text = extract.extract_text(_xlsx_bytes([["姓名", "身份证号", "金额"], ["王五", VALID_ID2, "820"]]), "xlsx")
     pdf_text = extract.extract_text(_pdf_bytes(["城乡低保发放名单", f"赵六 银行卡号 {CARD16}"]), "pdf")
     clean_text = extract.extract_text(_xlsx_bytes([["姓名", "身份证号"], ["王五", "3704**********1234"]]), "xlsx")

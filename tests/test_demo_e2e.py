@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import importlib.util
 import io
 import re
 from pathlib import Path
@@ -17,21 +16,6 @@ from zwgk.cli import main
 from zwgk.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
-NEEDED = ("crawler.runner", "crawler.extract", "crawler.linkcheck.runner", "checks.engine")
-
-
-def _missing() -> list[str]:
-    out = []
-    for name in NEEDED:
-        try:
-            if importlib.util.find_spec(name) is None:
-                out.append(name)
-        except ModuleNotFoundError:
-            out.append(name)
-    return out
-
-
-pytestmark = pytest.mark.skipif(bool(_missing()), reason=f"pipeline modules not built yet: {_missing()}")
 
 
 def demo_settings(tmp_path: Path, port: int) -> Path:
