@@ -165,3 +165,15 @@ def test_unknown_argparse_wording_is_kept() -> None:
     from zwgk.cli import translate_argparse
 
     assert translate_argparse("something new") == "something new"
+
+
+@pytest.mark.parametrize("command", ["check", "findings", "rules"])
+def test_xlsx_is_not_printed_onto_a_terminal(district: Path, command: str, capsys: pytest.CaptureFixture,
+                                             monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    assert main([command, "--config", str(district), "--format", "xlsx"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--out" in captured.err and "用法错误" in captured.err
+    out = tmp_path / f"{command}.xlsx"
+    assert main([command, "--config", str(district), "--format", "xlsx", "--out", str(out)]) in (0, 1)
+    assert out.read_bytes()[:2] == b"PK"

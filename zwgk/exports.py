@@ -162,6 +162,13 @@ def findings_document(
     return doc
 
 
+def binary_to_terminal(fmt: str, out: Path | None) -> str | None:
+    """The usage error for an XLSX workbook that would be printed onto a terminal, else None."""
+    if fmt == "xlsx" and out is None and sys.stdout.isatty():
+        return "XLSX 是二进制文件，请用 --out 文件名 保存（或把标准输出重定向到文件）"
+    return None
+
+
 def exit_code(findings: Iterable[Any]) -> int:
     """The exit status convention of `zwgk check`/`audit`: 1 when any finding fails, else 0."""
     return 1 if any(_get(f, "status") == "fail" for f in findings) else 0

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from zwgk.cli import add_config_option
-from zwgk.exports import FORMATS, exit_code, write_findings
+from zwgk.exports import FORMATS, binary_to_terminal, exit_code, write_findings
 
 
 def parse_date(value: str) -> dt.date:
@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     from zwgk.app import open_app
     from zwgk.config import load_config
 
+    if problem := binary_to_terminal(args.format, args.out):
+        return _usage(problem)
     config = load_config(args.config)
     if args.site and args.site not in {s.id for s in config.sites}:
         return _usage(f"未知网站 `{args.site}`")

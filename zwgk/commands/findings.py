@@ -9,7 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from zwgk.cli import add_config_option
-from zwgk.exports import FINDING_COLUMNS, FORMATS, Column, capture_time, finding_row, write_rows
+from zwgk.exports import (
+    FINDING_COLUMNS,
+    FORMATS,
+    Column,
+    binary_to_terminal,
+    capture_time,
+    finding_row,
+    write_rows,
+)
 
 LIFECYCLE_COLUMNS: tuple[Column, ...] = (
     *[c for c in FINDING_COLUMNS if c.key not in ("captured_at",)],
@@ -51,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
     from zwgk.app import open_app
     from zwgk.config import load_config
 
+    if problem := binary_to_terminal(args.format, args.out):
+        print(f"用法错误：{problem}", file=sys.stderr)
+        return 2
     config = load_config(args.config)
     if args.department and args.department not in {d.id for d in config.departments}:
         print(f"用法错误：未知部门 `{args.department}`", file=sys.stderr)

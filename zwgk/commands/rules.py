@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from zwgk.cli import add_config_option
-from zwgk.exports import FORMATS, Column, write_rows
+from zwgk.exports import FORMATS, Column, binary_to_terminal, write_rows
 
 RULE_COLUMNS = (
     Column("id", "指标编号"),
@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     from checks.packs import PackError, load_registry
     from zwgk.config import load_config
 
+    if problem := binary_to_terminal(args.format, args.out):
+        print(f"用法错误：{problem}", file=sys.stderr)
+        return 2
     config = load_config(args.config)
     try:
         registry = load_registry(config)
