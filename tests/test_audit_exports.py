@@ -68,14 +68,14 @@ def test_xlsx_header_legend_and_no_formula(tmp_path: Path) -> None:
     assert ws.cell(row=3, column=KEYS.index("message") + 1).value.startswith("'=")
     legend = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=2, values_only=True)}
     assert legend["status"] == "结论"
-    assert legend["captured_at"] == "抓取时间（UTC）"  # stored times are naive UTC: say so
+    assert legend["captured_at"] == "抓取时间（带时区）"  # values carry their UTC offset
 
 
 def test_table_uses_chinese_labels() -> None:
     out = io.StringIO()
     write_findings(FINDINGS, "table", out)
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("编号") and "结论" in lines[0] and lines[0].rstrip().endswith("抓取时间（UTC）")
+    assert lines[0].startswith("编号") and "结论" in lines[0] and lines[0].rstrip().endswith("抓取时间（带时区）")
     assert "不合格" in lines[2] and "合格" in lines[3]
 
 

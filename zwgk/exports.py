@@ -52,7 +52,7 @@ FINDING_COLUMNS: tuple[Column, ...] = (
     Column("message", "说明"),
     Column("uncertain", "日历不确定"),
     Column("evidence_urls", "证据网址"),
-    Column("captured_at", "抓取时间（UTC）"),
+    Column("captured_at", "抓取时间（带时区）"),  # values carry their offset (capture_time)
 )
 
 STATUS_LABELS = {"pass": "合格", "fail": "不合格", "warn": "预警", "unknown": "无法判断"}
