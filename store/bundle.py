@@ -48,6 +48,17 @@ def findings_by_ids(session: Session, ids: Sequence[int]) -> list[Finding]:
     return [rows[i] for i in ids if i in rows]
 
 
+def finding_ids_by_key(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """Stored finding ids by key (rule|site|section|period), read in chunks; missing keys are left out."""
+    out: dict[str, int] = {}
+    keys = list(dict.fromkeys(keys))
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        for key, finding_id in session.execute(select(Finding.key, Finding.id).where(Finding.key.in_(chunk))):
+            out[key] = finding_id
+    return out
+
+
 def failing_findings(
     session: Session, as_of: dt.date, tz: ZoneInfo, department_id: str | None = None
 ) -> list[Finding]:

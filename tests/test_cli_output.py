@@ -177,3 +177,29 @@ def test_xlsx_is_not_printed_onto_a_terminal(district: Path, command: str, capsy
     out = tmp_path / f"{command}.xlsx"
     assert main([command, "--config", str(district), "--format", "xlsx", "--out", str(out)]) in (0, 1)
     assert out.read_bytes()[:2] == b"PK"
+
+
+def test_todays_check_shows_the_stored_finding_ids(district: Path, capsys: pytest.CaptureFixture) -> None:
+    """`zwgk check` (today, recorded) prints the id `zwgk evidence ID` and `zwgk findings` use."""
+    from sqlalchemy import select
+
+    from store.models import Finding
+    from zwgk.app import open_app
+
+    main(["check", "--config", str(district), "--format", "json"])
+    rows = json.loads(capsys.readouterr().out)["findings"]
+    app = open_app(district)
+    with app.db.session() as s:
+        stored = {f.key: f.id for f in s.scalars(select(Finding))}
+    app.close()
+    key = "{rule}|{site}|{section}|{period}"
+    ids = {key.format(**{k: r[k] or "" for k in ("rule", "site", "section", "period")}): r["id"] for r in rows}
+    assert [r for r in rows if r["status"] != "pass"] and stored
+    assert all(ids[k] == stored[k] for k in stored if k in ids)
+    assert all(isinstance(r["id"], int) for r in rows if r["status"] != "pass")
+    assert main(["check", "--config", str(district)]) == 1
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("编号") and table[2].split()[0].isdigit()
+    # a past day is printed, not recorded: no ids
+    main(["check", "--config", str(district), "--as-of", "2026-11-22", "--format", "json"])
+    assert all(r["id"] is None for r in json.loads(capsys.readouterr().out)["findings"])

@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"规则包错误：{exc}", file=sys.stderr)
             return 2
         shown = results if (args.all or args.format != "table") else [r for r in results if r.status != "pass"]
+        if as_of == today:
+            shown = _with_ids(app, shown)
         write_findings(shown, args.format, args.out, as_of=as_of, tz=app.config.general.tz)
         if args.format == "table" and args.out is None:
             counts = {s: sum(1 for r in results if r.status == s) for s in ("fail", "warn", "unknown", "pass")}
@@ -81,3 +83,16 @@ def run(args: argparse.Namespace) -> int:
         return exit_code(results)
     finally:
         app.close()
+
+
+def _with_ids(app, results: list) -> list:  # type: ignore[no-untyped-def]
+    """Today's results carry the id of the finding they were recorded as (for `zwgk evidence ID`).
+
+    A pass with no earlier finding is not stored and keeps no id.
+    """
+    from store.bundle import finding_ids_by_key
+    from zwgk.exports import finding_record
+
+    with app.db.session() as session:
+        ids = finding_ids_by_key(session, [r.key for r in results])
+    return [{**finding_record(r), "id": ids.get(r.key)} for r in results]
