@@ -273,7 +273,7 @@ _SUMMARY_TEMPLATE = """<!DOCTYPE html>
 <tr><th>网站 / 栏目</th><td>{{ f.site or "—" }} / {{ f.section or "—" }}</td></tr>
 <tr><th>考核周期</th><td>{{ f.period or "—" }}{% if f.due %}（截止 {{ f.due }}）{% endif %}</td></tr>
 <tr><th>说明</th><td>{{ f.message }}</td></tr>
-<tr><th>证据</th><td>{% for ev in f.evidence %}<div>{{ ev.url }}（抓取时间 UTC {{ ev.captured_at or "未知" }}）</div>{% endfor %}</td></tr>
+<tr><th>证据</th><td>{% for ev in f.evidence %}<div>{{ ev.url }}（抓取时间 {{ ev.captured_at or "未知" }}）</div>{% endfor %}</td></tr>
 <tr><th>原始记录</th><td>{% for r in f.records %}<div><code>{{ r }}</code></div>{% else %}无{% endfor %}</td></tr>
 </table>
 {% endfor %}

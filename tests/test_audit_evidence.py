@@ -138,7 +138,7 @@ def test_bundle_round_trip_and_tamper_detection(tmp_path: Path, capsys) -> None:
     assert b"WARC-Target-URI: http://127.0.0.1:9/nb/index.html" in record and "年报".encode() in record
     summary = (out / "summary.html").read_text(encoding="utf-8")
     assert "逾期未发布&lt;b&gt;" in summary and "第四十九条" in summary  # autoescaped, Chinese
-    assert "<th>抓取时间（UTC）</th>" in summary and "抓取时间 UTC 2026-02-01T02:00:00" in summary
+    assert "<th>抓取时间（UTC）</th>" in summary and "抓取时间 2026-02-01T02:00:00+00:00" in summary
 
     capsys.readouterr()
     assert main(["evidence", "--verify", str(out)]) == 0
