@@ -71,6 +71,8 @@ def test_links_check_list_and_probe(site, capsys) -> None:  # type: ignore[no-un
     attempts = data["links"][0]["attempts"]
     assert [(a["method"], a["http_status"], a["reason"]) for a in attempts] == [("GET", 404, "http_404")] * 2
     assert attempts[0]["checked_at"] <= attempts[1]["checked_at"]
+    assert all(a["checked_at"].endswith("+00:00") for a in attempts)
+    assert data["links"][0]["last_checked"].endswith("+00:00")
 
     assert main(["links", "list", "--format", "json", "--config", settings]) == 0
     by_url = {r["url"]: r for r in json.loads(capsys.readouterr().out)["links"]}

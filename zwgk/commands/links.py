@@ -181,7 +181,7 @@ def _record(row) -> dict:  # type: ignore[no-untyped-def]
         "kind": row.kind,
         "site_id": row.site_id,
         "section_id": row.section_id,
-        "last_checked": row.last_checked.isoformat(timespec="seconds") if row.last_checked else None,
+        "last_checked": _utc_iso(row.last_checked),
     }
 
 
@@ -201,7 +201,7 @@ def attempt_line(attempt, tz: dt.tzinfo) -> str:  # type: ignore[no-untyped-def]
 
 def _attempt_record(attempt) -> dict:  # type: ignore[no-untyped-def]
     return {
-        "checked_at": attempt.checked_at.isoformat(timespec="seconds"),
+        "checked_at": _utc_iso(attempt.checked_at),
         "method": attempt.method,
         "http_status": attempt.http_status,
         "reason": attempt.reason,
@@ -209,6 +209,11 @@ def _attempt_record(attempt) -> dict:  # type: ignore[no-untyped-def]
         "elapsed_ms": attempt.elapsed_ms,
         "detail": attempt.detail,
     }
+
+
+def _utc_iso(value: dt.datetime | None) -> str | None:
+    """A stored naive-UTC time as ISO 8601 with its offset (+00:00), as the other exports print times."""
+    return value.replace(tzinfo=dt.UTC).isoformat(timespec="seconds") if value else None
 
 
 def _cell(value: object) -> str:
