@@ -2,6 +2,9 @@
 
 ``cutoff`` is the end of the as_of day (local) as naive UTC: only rows captured before it
 are visible, so a check for a past date sees what the monitor had seen by then.
+
+Orderings on nullable columns say where NULL goes (SQLite puts it first in ascending order,
+PostgreSQL last), so that both engines return rows in the same order and pick the same row.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ def section_items(session: Session, site_id: str, section_id: str, cutoff: dt.da
         .outerjoin(Page, Page.id == Item.page_id)
         .where(Item.site_id == site_id, Item.section_id == section_id, Item.first_seen < cutoff)
         .where((Item.gone_at.is_(None)) | (Item.gone_at >= cutoff))
-        .order_by(Item.published, Item.id)
+        .order_by(Item.published.nulls_first(), Item.id)  # undated first on every engine (SQLite's default)
     )
     rows = list(session.execute(stmt))
     pages = [p for _, p in rows if p is not None and p.fetched_at < cutoff]
@@ -192,8 +195,10 @@ def stored_findings(session: Session, *, status: str = "open", department: str |
         stmt = stmt.where(Finding.site_id == site)
     if rule:
         stmt = stmt.where(Finding.rule == rule)
-    return list(session.scalars(stmt.order_by(Finding.department_id, Finding.rule, Finding.site_id,
-                                              Finding.section_id, Finding.period, Finding.id)))
+    # NULL first on every engine (SQLite's default; PostgreSQL sorts NULL last in ascending order)
+    return list(session.scalars(stmt.order_by(Finding.department_id.nulls_first(), Finding.rule,
+                                              Finding.site_id.nulls_first(), Finding.section_id.nulls_first(),
+                                              Finding.period.nulls_first(), Finding.id)))
 
 
 # --------------------------------------------------------------------------- set-based loading (the engine's path)
@@ -268,7 +273,7 @@ def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> d
         .outerjoin(p, p.id == i.page_id)
         .where(i.site_id.in_(site_ids), i.first_seen < cutoff)
         .where((i.gone_at.is_(None)) | (i.gone_at >= cutoff))
-        .order_by(i.site_id, i.section_id, i.published, i.id)
+        .order_by(i.site_id, i.section_id, i.published.nulls_first(), i.id)
     )
     rows = session.connection().execute(stmt).all()
     # a page is visible when it was fetched before the cutoff (index 8: page id, 10: fetched_at, 9: page URL)

@@ -141,3 +141,12 @@ def test_workers_on_postgres_give_what_sqlite_gives(serial, bench, fresh_postgre
     assert got["results"] == serial["results"]
     assert got["findings"] == serial["findings"]
     assert got["events"] == serial["events"]
+
+
+def test_a_result_crosses_the_process_boundary_whole() -> None:
+    import dataclasses
+    import pickle
+
+    values = {f.name: f"v-{f.name}" for f in dataclasses.fields(engine.FindingResult)}
+    result = engine.FindingResult(**values)
+    assert pickle.loads(pickle.dumps(result)) == result  # __reduce__ names every field, in order

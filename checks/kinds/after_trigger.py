@@ -102,6 +102,14 @@ def explains(interp: ItemView, policy: ItemView, min_shared: int) -> str | None:
     return None
 
 
+def _entry(shown: dict[tuple[int, str], dict[str, Any]], item: ItemView, how: str) -> dict[str, Any]:
+    entry = shown.get((id(item), how))
+    if entry is None:
+        entry = shown[(id(item), how)] = {"title": item.title, "url": item.url, "published": item.published,
+                                          "matched_by": how}
+    return entry
+
+
 def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[Outcome]:
     site = ctx.site_data
     wanted = set(get(KIND, params, "policy_sections"))
@@ -125,23 +133,22 @@ def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[
     min_shared = get(KIND, params, "min_shared")
     prepared = InterpretationIndex(interps)
     shown: dict[tuple[int, str], dict[str, Any]] = {}  # one details entry per (interpretation, how), shared
+    listed: dict[int, list[dict[str, Any]]] = {}
     out = []
     for policy in sorted(policies, key=lambda i: i.published):  # type: ignore[arg-type,return-value]
         due, uncertain = ctx.calendar.add_working_days(policy.published, n)  # type: ignore[arg-type]
         period = f"{policy.published}#{hashlib.sha1(policy.url.encode()).hexdigest()[:8]}"
         matched = prepared.matching(policy, min_shared)  # sorted by publication date, undated last
-        entries = []
-        for i, how in matched:
-            entry = shown.get((id(i), how))
-            if entry is None:
-                entry = shown[(id(i), how)] = {"title": i.title, "url": i.url, "published": i.published,
-                                               "matched_by": how}
-            entries.append(entry)
+        entries = listed.get(id(matched))  # the index hands out one list per distinct match (kept alive)
+        if entries is None:
+            entries = listed[id(matched)] = [_entry(shown, i, how) for i, how in matched]
         details: dict[str, Any] = {"policy": {"title": policy.title, "url": policy.url,
                                               "published": policy.published},
                                    "interpretations": entries}
-        timely = next((i for i, _ in matched if i.published and i.published <= due), None)
-        late = next((i for i, _ in matched if i.published), None)
+        # sorted: the first match has the earliest date; if it is undated, so are all the others
+        first = matched[0][0].published if matched else None
+        late = matched[0][0] if first else None
+        timely = late if first and first <= due else None
         if timely is not None:
             out.append(Outcome("pass", f"政策 {describe(policy)} 已在 {n} 个工作日内发布解读 {describe(timely)}",
                                period, due, item_evidence([policy, timely]), uncertain, details))

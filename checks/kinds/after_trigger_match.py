@@ -84,6 +84,7 @@ class InterpretationIndex:
             self.starts.append(pos)
             pos += len(title) + 1
         self.titles = titles
+        self._lists: dict[tuple[int, int, int, int], list[tuple[ItemView, str]]] = {}
 
     def _linked(self, policy: ItemView) -> int:
         mask = self.linking.get(policy.url, 0)
@@ -127,7 +128,11 @@ class InterpretationIndex:
         return at_least[min_shared]
 
     def matching(self, policy: ItemView, min_shared: int) -> list[tuple[ItemView, str]]:
-        """(interpretation, how) for every interpretation tied to ``policy``, in report order."""
+        """(interpretation, how) for every interpretation tied to ``policy``, in report order.
+
+        Policies tied to the same interpretations in the same ways get the same list object
+        (callers must not change it): a site's policies often share their matches.
+        """
         if not self.items:
             return []
         title, core_ = policy.title, core(policy.title)
@@ -137,8 +142,14 @@ class InterpretationIndex:
         named = (self._containing(core_) & ~seen) if len(core_) >= 6 else 0
         seen |= named
         shared = self._sharing(terms(policy.title), min_shared) & ~seen
+        key = (link, quote, named, shared)
+        out = self._lists.get(key)
+        if out is None:
+            out = self._lists[key] = self._listed(link, quote, named, seen | shared)
+        return out
+
+    def _listed(self, link: int, quote: int, named: int, hit: int) -> list[tuple[ItemView, str]]:
         out = []
-        hit = seen | shared
         while hit:
             low = hit & -hit
             n = low.bit_length() - 1
