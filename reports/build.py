@@ -29,6 +29,9 @@ from zwgk.config import Config
 
 KINDS = ("daily", "weekly", "department")
 PARALLEL_MIN = 50  # departments: from this many on, department reports are built in several processes
+# A workbook above this is not attached (base64 makes it a third larger; many mail systems refuse
+# messages over 10 MB): the mail says where the written workbook is instead. A district's stays far below.
+ATTACH_MAX_BYTES = 5 * 2**20
 
 
 @dataclass
@@ -86,10 +89,17 @@ def _workers(requested: int | None, departments: int) -> int:
 
 
 def make(config: Config, report: Report, now: dt.datetime) -> Outgoing:
-    """Render, write the files under reports_dir/<date>/ and build each recipient's message (no database)."""
-    html, text = render(report.kind, report.context)
+    """Render, write the files under reports_dir/<date>/ and build each recipient's message (no database).
+
+    A workbook over ATTACH_MAX_BYTES stays in the reports directory; the report says so and where.
+    """
     xlsx = workbook_bytes(report.sheets)
     out_dir = config.reports_dir / report.as_of.isoformat()
+    attach = len(xlsx) <= ATTACH_MAX_BYTES
+    context = report.context
+    if not attach:
+        context = {**context, "workbook_note": workbook_note(out_dir / f"{report.stem}.xlsx", len(xlsx))}
+    html, text = render(report.kind, context)
     paths = []
     for ext, data in (("html", html.encode("utf-8")), ("txt", text.encode("utf-8")), ("xlsx", xlsx)):
         path = out_dir / f"{report.stem}.{ext}"
@@ -106,13 +116,21 @@ def make(config: Config, report: Report, now: dt.datetime) -> Outgoing:
                 subject=title,
                 text=text,
                 html=html,
-                attachment=(f"{report.stem}-{report.period}.xlsx", xlsx),
+                attachment=(f"{report.stem}-{report.period}.xlsx", xlsx) if attach else None,
                 idem_key=idem_key(report.kind, report.department_id, report.period, recipient),
                 date=now,
             )
             mails.append((recipient, payload))
     return Outgoing(report.kind, report.period, report.as_of, report.stem, report.department_id, title,
                     report.summary, paths, mails, quiet)
+
+
+def workbook_note(path: Path, size: int) -> str:
+    """The sentence a report carries instead of an attachment that is too large to mail."""
+    return (
+        f"本期完整明细工作簿 {path.name}（{size / 2**20:.1f} MB）超过邮件附件上限 {ATTACH_MAX_BYTES / 2**20:g} MB，"
+        f"未随邮件附上，请到报告目录取用：{path}"
+    )
 
 
 def _reports(
