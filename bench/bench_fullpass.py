@@ -5,9 +5,10 @@ bare Scrapy spider, incremental second crawl. Run by hand, never in unit tests.
     .venv/bin/python bench/bench_fullpass.py --sites 200 --sections 3 --items 20 --runs 1 --no-linkinator --no-bare
 
 Each round, in the same run: ours (fresh database: cold crawl, link check, then the unchanged second
-crawl), the bare Scrapy spider over the URLs our crawl fetched (one process per site, ``parallel_sites``
-at a time, as ours), linkinator ``--recurse`` over the same pages. Medians go to stdout and a JSON line
-to bench/work/synth-results.jsonl.
+crawl), the bare Scrapy spider over the URLs our crawl fetched (``bare``: one process per site,
+``parallel_sites`` at a time, as our crawl used to run; ``bare_core``: ``parallel_sites`` processes, each
+crawling its share of the sites at once, as our crawl workers do), linkinator ``--recurse`` over the
+same pages. Medians go to stdout and a JSON line to bench/work/synth-results.jsonl.
 """
 
 from __future__ import annotations
@@ -110,21 +111,25 @@ def fetched_urls(app: Any, manifest: dict[str, Any]) -> dict[str, list[str]]:
     return out
 
 
-def bare(urls: dict[str, list[str]], parallel: int, tmp: Path) -> dict[str, Any]:
+def bare(urls: dict[str, list[str]], parallel: int, tmp: Path, *, per_core: bool = False) -> dict[str, Any]:
+    """The bare spider over our URLs: one process per site, ``parallel`` at a time (the old layout of our
+    crawl), or with ``per_core`` ``parallel`` processes that each crawl their share of the sites at once."""
     files = []
     for sid, site_urls in urls.items():
         path = tmp / f"urls-{sid}.txt"
         path.write_text("\n".join(site_urls), encoding="utf-8")
         files.append(path)
     script = ROOT / "bench" / "synth" / "bare_spider.py"
+    groups = [files[i::parallel] for i in range(parallel)] if per_core else [[f] for f in files]
 
-    def one(path: Path) -> int:
-        done = subprocess.run([sys.executable, str(script), str(path)], capture_output=True, text=True, check=True)
+    def one(group: list[Path]) -> int:
+        done = subprocess.run([sys.executable, str(script), *map(str, group)], capture_output=True, text=True,
+                              check=True)
         return int(done.stdout.strip().splitlines()[-1])
 
     c0, t0 = children_cpu(), time.monotonic()
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        responses = sum(pool.map(one, files))
+        responses = sum(pool.map(one, [g for g in groups if g]))
     return {"wall": time.monotonic() - t0, "cpu": children_cpu() - c0, "responses": responses}
 
 
@@ -174,7 +179,8 @@ def main() -> None:
     gen_s = time.monotonic() - t0
     expected = {u for s in manifest["sites"] for u in s["broken"]}
     print(f"generated {manifest['totals']} in {gen_s:.1f}s", file=sys.stderr)
-    rounds: dict[str, list[dict[str, Any]]] = {"cold": [], "links": [], "second": [], "bare": [], "linkinator": []}
+    rounds: dict[str, list[dict[str, Any]]] = {"cold": [], "links": [], "second": [], "bare": [], "bare_core": [],
+                                               "linkinator": []}
     counts: dict[str, int] = {}
     tmp = Path(tempfile.mkdtemp(prefix="synth-bench-"))
     with Nginx(manifest, out / "nginx"):
@@ -190,6 +196,7 @@ def main() -> None:
             app.db.dispose()
             if not args.no_bare:
                 rounds["bare"].append(bare(urls, parallel, tmp))
+                rounds["bare_core"].append(bare(urls, parallel, tmp, per_core=True))
             if not args.no_linkinator:
                 rounds["linkinator"].append(linkinator(manifest, expected, tmp))
             print(f"round {i + 1}: " + json.dumps({k: v[-1] for k, v in rounds.items() if v}), file=sys.stderr)
@@ -216,6 +223,9 @@ def main() -> None:
     if rounds["bare"]:
         summary["derived"]["cold_vs_bare_wall"] = round(cold["wall"] / summary["medians"]["bare"]["wall"], 2)
         summary["derived"]["cold_vs_bare_cpu"] = round(cold["cpu"] / summary["medians"]["bare"]["cpu"], 2)
+    if rounds["bare_core"]:
+        summary["derived"]["cold_vs_bare_core_wall"] = round(cold["wall"] / summary["medians"]["bare_core"]["wall"], 2)
+        summary["derived"]["cold_vs_bare_core_cpu"] = round(cold["cpu"] / summary["medians"]["bare_core"]["cpu"], 2)
     if rounds["linkinator"]:
         summary["derived"]["fullpass_vs_linkinator_wall"] = round(
             fullpass / summary["medians"]["linkinator"]["wall"], 2)
