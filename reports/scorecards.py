@@ -25,6 +25,11 @@ from zwgk.config import Config
 
 TREND_WEEKS = 8
 DEPARTMENT_SHEETS_MAX = 60  # per-department sheets in the daily/weekly workbook up to this many departments
+# The weekly body lists each department's overdue items, worst first, about this many rows in all
+# (at least OVERDUE_MIN per department, at most the usual list limit); the XLSX has every row.
+# A province (500 departments) made a 48 MB HTML mail; a district's lists stay complete.
+OVERDUE_BUDGET = 2500
+OVERDUE_MIN = 10
 
 
 @dataclass
@@ -187,6 +192,7 @@ def weekly(config: Config, session: Session, as_of: dt.date) -> Report:
         "ranking": ranking,
         "weeks": weeks,
         "unknown": [r for r in open_rows if r.status == "unknown"],
+        "overdue_limit": overdue_limit(len(ranking)),
     }
     failing = [r for r in ranking if r["score"].verdict != "合格"]
     summary = (
@@ -196,6 +202,13 @@ def weekly(config: Config, session: Session, as_of: dt.date) -> Report:
     sheets = [scores_sheet(ranking), findings_sheet(_district(config), open_rows, with_department=True)]
     sheets += _department_sheets(snap)
     return Report("weekly", period, as_of, title, "weekly", context, sheets, summary)
+
+
+def overdue_limit(departments: int) -> int:
+    """How many overdue items the weekly body lists per department (see OVERDUE_BUDGET)."""
+    from reports.render import LIST_LIMIT
+
+    return min(LIST_LIMIT, max(OVERDUE_MIN, OVERDUE_BUDGET // max(1, departments)))
 
 
 def _department_sheets(snap: Snapshot) -> list[Any]:
