@@ -125,6 +125,13 @@ def finding_rows(
 ) -> list[FindingRow]:
     """Turn finding rows (``reports.queries.findings_known_by``) into report rows (sorted worst first)."""
     rows = []
+    local: dict[dt.datetime | None, dt.date | None] = {None: None}  # findings of one run share timestamps
+
+    def day(value: dt.datetime | None) -> dt.date | None:
+        if value not in local:
+            local[value] = local_date(value, tz)
+        return local[value]
+
     for f in findings:
         indicator = indicators.get(f.rule)
         severity = f.severity or (indicator.severity if indicator else "deduct")
@@ -155,8 +162,8 @@ def finding_rows(
                 evidence_link=safe_link(url),
                 captured_at=str(f.captured_at or ""),
                 uncertain=bool(f.uncertain),
-                first_detected=local_date(f.first_detected, tz),
-                resolved=local_date(f.resolved_at, tz),
+                first_detected=day(f.first_detected),
+                resolved=day(f.resolved_at),
                 reopened_count=f.reopened_count or 0,
                 deduct=_deduct(f.deduct),
             )
