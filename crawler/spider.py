@@ -67,10 +67,35 @@ class SectionState:
     list_ended: bool = False
     later_problem: tuple[int, Problem] | None = None
     notes: list[str] = field(default_factory=list)
+    cutoff: dt.date | None = None  # read the list back to here (None: the spider's default horizon)
 
     @property
     def fully_read(self) -> bool:
         return self.list_ended and not (self.reached_horizon or self.hit_max_pages or self.later_problem)
+
+
+_REGISTRY: list[Any] = []  # [(config, registry)]: one registry per configuration, shared by its spiders
+
+
+def section_cutoffs(config: Config, site: SiteConfig, crawl_day: dt.date) -> dict[str, dt.date]:
+    """Per section, how far back its list is read: ``horizon_days``, or further when its own rule
+    judges older periods (a yearly report three years back, checks.horizon)."""
+    from checks.horizon import days_needed
+    from checks.packs import PackError, load_registry
+
+    if not _REGISTRY or _REGISTRY[0][0] is not config:
+        try:
+            registry = load_registry(config)
+        except PackError:  # reported by `zwgk check`; crawl with the default horizon
+            registry = None
+        _REGISTRY[:] = [(config, registry)]
+    registry = _REGISTRY[0][1]
+    default = config.crawl.horizon_days
+    out = {}
+    for sec in site.sections:
+        days = max(default, days_needed(registry, sec, crawl_day)) if registry is not None else default
+        out[sec.id] = crawl_day - dt.timedelta(days=days)
+    return out
 
 
 def _ext(url: str) -> str:
@@ -101,10 +126,12 @@ class SiteSpider(scrapy.Spider):
         self.crawl_day = crawl_day
         self.cutoff = crawl_day - dt.timedelta(days=config.crawl.horizon_days)
         self.sections: dict[str, SectionState] = {}
+        cutoffs = section_cutoffs(config, site, crawl_day)
         for sec in site.sections:
             adapter = sec.adapter if sec.adapter != "auto" else site.cms
             self.sections[sec.id] = SectionState(
-                sec.id, sec.list_url, adapter, sec.max_pages or config.crawl.max_list_pages
+                sec.id, sec.list_url, adapter, sec.max_pages or config.crawl.max_list_pages,
+                cutoff=cutoffs.get(sec.id),
             )
         self.home = SectionState(HOME_SECTION, site.home, site.cms, 1)
         self.articles_requested: set[str] = set()
@@ -361,7 +388,7 @@ class SiteSpider(scrapy.Spider):
             return
         # Stop at the horizon: the bottom of this page is older than the crawl window.
         dated = [d for d in (as_date(i.date) for i in items) if d is not None]
-        if dated and dated[-1] < self.cutoff:
+        if dated and dated[-1] < (st.cutoff or self.cutoff):
             st.reached_horizon = True
             return
         if st.pages_fetched >= st.max_pages:

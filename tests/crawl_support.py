@@ -306,15 +306,16 @@ office = true
 """
 
 
-def site_block(site_id: str, base: str, sections: list[tuple[str, str]], *, home: str | None = None,
+def site_block(site_id: str, base: str, sections: list[tuple[str, ...]], *, home: str | None = None,
                cms: str = "auto") -> str:
+    """A [[sites]] block; sections are (id, list_url) or (id, list_url, indicator)."""
     out = [f'\n[[sites]]\nid = "{site_id}"\nname = "网站{site_id}"\nbase_url = "{base}"\ndepartment = "office"\n'
            f'cms = "{cms}"\n']
     if home:
         out.append(f'home_url = "{home}"\n')
-    for sec_id, url in sections:
+    for sec_id, url, *indicator in sections:
         out.append(f'\n[[sites.sections]]\nid = "{sec_id}"\nname = "栏目{sec_id}"\nlist_url = "{url}"\n'
-                   'indicator = "national.notice"\n')
+                   f'indicator = "{indicator[0] if indicator else "national.notice"}"\n')
     return "".join(out)
 
 

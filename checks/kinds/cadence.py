@@ -67,10 +67,36 @@ def _lookback(params: dict[str, Any], frequency: str) -> int:
     return {"weekly": 4, "monthly": 3, "quarterly": 2, "half_yearly": 2, "yearly": 2}[frequency]
 
 
+def judged_periods(frequency: str, params: dict[str, Any], as_of: dt.date) -> list[Period]:
+    """The periods a check on ``as_of`` judges, oldest first (the current one and ``lookback`` before it)."""
+    if frequency == "weekly":
+        return recent_periods(as_of, "weekly", _lookback(params, "weekly"))
+    # The periods whose deadline could already fall due: the one before "as_of" and earlier ones.
+    anchor = as_of
+    if frequency == "yearly" and get(KIND, params, "covers") == "previous_year":
+        anchor = dt.date(as_of.year - 1, 12, 31)
+    return recent_periods(anchor, frequency, _lookback(params, frequency))
+
+
+def oldest_judged_day(params: dict[str, Any], as_of: dt.date) -> dt.date:
+    """The earliest day a publication for the oldest period judged on ``as_of`` can carry.
+
+    That is the period's first day, or its last day for a report on the previous year (the 2023
+    年报 appears from the end of 2023 on). The crawler reads a section's list back to here
+    (checks.horizon), so that a yearly rule looking three reports back is not judged on a list cut
+    at the default 400 days.
+    """
+    frequency = get(KIND, params, "frequency")
+    oldest = judged_periods(frequency, params, as_of)[0]
+    if frequency == "yearly" and get(KIND, params, "covers") == "previous_year":
+        return oldest.end
+    return oldest.start
+
+
 def _weekly(items: list[ItemView], params: dict[str, Any], ctx: Context) -> list[Outcome]:
     work_weeks = get(KIND, params, "week") == "work"
     out = []
-    for week in recent_periods(ctx.as_of, "weekly", _lookback(params, "weekly")):
+    for week in judged_periods("weekly", params, ctx.as_of):
         found = [i for i in items if i.published and week.start <= i.published <= week.end]
         over = week.end < ctx.as_of
         uncertain = False
@@ -121,11 +147,7 @@ def _periodic(frequency: str, items: list[ItemView], params: dict[str, Any], ctx
         period, source = _covered(item, frequency, params)
         if period is not None:
             covered.setdefault(period.label, []).append((item, source))
-    # The periods whose deadline could already fall due: the one before "as_of" and earlier ones.
-    anchor = ctx.as_of
-    if frequency == "yearly" and get(KIND, params, "covers") == "previous_year":
-        anchor = dt.date(ctx.as_of.year - 1, 12, 31)
-    periods = recent_periods(anchor, frequency, _lookback(params, frequency))
+    periods = judged_periods(frequency, params, ctx.as_of)
     name = _NAMES[frequency]
     out = []
     for period in periods:
