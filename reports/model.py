@@ -123,7 +123,8 @@ def finding_rows(
     site_names: dict[str, str],
     section_names: dict[tuple[str, str], str],
 ) -> list[FindingRow]:
-    """Turn finding rows (``reports.queries.findings_known_by``) into report rows (sorted worst first)."""
+    """Turn finding rows (``reports.queries.findings_known_by``, columns in its FINDING_COLUMNS order)
+    into report rows (sorted worst first)."""
     rows = []
     local: dict[dt.datetime | None, dt.date | None] = {None: None}  # findings of one run share timestamps
 
@@ -132,40 +133,41 @@ def finding_rows(
             local[value] = local_date(value, tz)
         return local[value]
 
-    for f in findings:
-        indicator = indicators.get(f.rule)
-        severity = f.severity or (indicator.severity if indicator else "deduct")
+    for (fid, rule, severity, status, due, site_id, section_id, dep, period, message, uncertain, first_detected,
+         resolved_at, reopened_count, evidence_url, captured_at, deduct) in findings:  # unpacked: Row attributes cost
+        indicator = indicators.get(rule)
+        severity = severity or (indicator.severity if indicator else "deduct")
         overdue = None
-        if f.status in ("fail", "warn") and f.due and f.due < as_of:
-            overdue = (as_of - f.due).days
-        url = str(f.evidence_url or "") or None
-        place = site_names.get(f.site_id or "", f.site_id or "")
-        if f.section_id:
-            place += " / " + section_names.get((f.site_id or "", f.section_id), f.section_id)
-        dep = f.department_id or ""
+        if status in ("fail", "warn") and due and due < as_of:
+            overdue = (as_of - due).days
+        url = str(evidence_url or "") or None
+        place = site_names.get(site_id or "", site_id or "")
+        if section_id:
+            place += " / " + section_names.get((site_id or "", section_id), section_id)
+        dep = dep or ""
         rows.append(
             FindingRow(
-                id=f.id,
-                rule=f.rule,
-                rule_name=indicator.name if indicator else f.rule,
+                id=fid,
+                rule=rule,
+                rule_name=indicator.name if indicator else rule,
                 basis=indicator.basis if indicator and indicator.basis else "（规则包未载明依据）",
                 severity=severity,
                 department_id=dep,
                 department_name=department_names.get(dep, dep or "（未指定部门）"),
                 place=place,
-                status=f.status,
-                period=f.period or "",
-                due=f.due,
+                status=status,
+                period=period or "",
+                due=due,
                 overdue_days=overdue,
-                message=f.message,
+                message=message,
                 evidence_url=url,
                 evidence_link=safe_link(url),
-                captured_at=str(f.captured_at or ""),
-                uncertain=bool(f.uncertain),
-                first_detected=day(f.first_detected),
-                resolved=day(f.resolved_at),
-                reopened_count=f.reopened_count or 0,
-                deduct=_deduct(f.deduct),
+                captured_at=str(captured_at or ""),
+                uncertain=bool(uncertain),
+                first_detected=day(first_detected),
+                resolved=day(resolved_at),
+                reopened_count=reopened_count or 0,
+                deduct=_deduct(deduct),
             )
         )
     rows.sort(key=lambda r: r.sort_key)

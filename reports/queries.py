@@ -17,10 +17,11 @@ FINDING_COLUMNS = ("id", "rule", "severity", "status", "due", "site_id", "sectio
 def findings_known_by(session: Session, until_utc: dt.datetime) -> list:
     """Every finding first detected before ``until_utc`` (naive UTC), in a stable order.
 
-    Plain rows with the attributes the reports read (Core select: no ORM objects to build).
-    Of the JSON columns only what the reports show is extracted by the database: the first
-    evidence's ``url`` and ``captured_at`` and ``details.deduct`` (decoding whole evidence
-    lists and details in Python was a third of a province's snapshot).
+    Plain rows of the columns the reports read (Core select: no ORM objects to build):
+    FINDING_COLUMNS, then evidence_url, captured_at, deduct (``reports.model.finding_rows``
+    unpacks them in this order). Of the JSON columns only what the reports show is extracted
+    by the database: the first evidence's ``url`` and ``captured_at`` and ``details.deduct``
+    (decoding whole evidence lists and details in Python was a third of a province's snapshot).
     """
     cols = [getattr(Finding, c) for c in FINDING_COLUMNS]
     cols += [
