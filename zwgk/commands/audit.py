@@ -96,9 +96,12 @@ def run(args: argparse.Namespace) -> int:
     return run_crawl_audit(args, config)
 
 
-def _output(results: list[Any], args: argparse.Namespace, as_of: dt.date, **extra: Any) -> int:
+def _output(
+    results: list[Any], args: argparse.Namespace, as_of: dt.date, config: Config, **extra: Any
+) -> int:
+    """Print or write the results; capture times in the configured timezone, like `zwgk check`."""
     shown = results if (args.all or args.format != "table") else [r for r in results if r.status != "pass"]
-    write_findings(shown, args.format, args.out, as_of=as_of, **extra)
+    write_findings(shown, args.format, args.out, as_of=as_of, tz=config.general.tz, **extra)
     if args.format == "table" and args.out is None:
         counts = {s: sum(1 for r in results if r.status == s) for s in ("fail", "warn", "unknown", "pass")}
         print(
@@ -278,6 +281,7 @@ def _run_crawl_audit(args: argparse.Namespace, config: Config) -> int:
                 results,
                 args,
                 as_of,
+                app.config,
                 target=site.get("sections", [{}])[0].get("list_url") if args.url else site["id"],
             )
         finally:
@@ -579,7 +583,11 @@ def run_section_report(args: argparse.Namespace, config: Config) -> int:
             government=government,
         )
         return _output(
-            findings(verification, url=section.list_url, **common), args, as_of, target=section.list_url
+            findings(verification, url=section.list_url, **common),
+            args,
+            as_of,
+            config,
+            target=section.list_url,
         )
     chosen, data, reason = _pick_report(source, config)
     if data is None:
@@ -601,7 +609,7 @@ def run_section_report(args: argparse.Namespace, config: Config) -> int:
         write_evidence_bundle(
             results, config.evidence_dir, args.evidence_out, config, f"证据包：年报核验 {chosen.url}"
         )
-    return _output(results, args, as_of, target=chosen.url)
+    return _output(results, args, as_of, config, target=chosen.url)
 
 
 def run_annual_report(args: argparse.Namespace, config: Config) -> int:
@@ -667,4 +675,4 @@ def run_annual_report(args: argparse.Namespace, config: Config) -> int:
         write_evidence_bundle(
             results, config.evidence_dir, args.evidence_out, config, f"证据包：年报核验 {args.url}"
         )
-    return _output(results, args, as_of, target=args.url)
+    return _output(results, args, as_of, config, target=args.url)
