@@ -203,3 +203,9 @@ def test_todays_check_shows_the_stored_finding_ids(district: Path, capsys: pytes
     # a past day is printed, not recorded: no ids
     main(["check", "--config", str(district), "--as-of", "2026-11-22", "--format", "json"])
     assert all(r["id"] is None for r in json.loads(capsys.readouterr().out)["findings"])
+
+
+def test_crawl_of_an_unknown_site_is_a_usage_error_on_stderr(district: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["crawl", "--config", str(district), "--site", "nope"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "用法错误：未知网站 nope（可用：portal）" in captured.err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from zwgk.cli import add_config_option
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         known = {s.id for s in app.config.sites}
         unknown = [s for s in args.site or [] if s not in known]
         if unknown:
-            print(f"未知网站：{'、'.join(unknown)}（可用：{'、'.join(sorted(known))}）")
+            print(f"用法错误：未知网站 {'、'.join(unknown)}（可用：{'、'.join(sorted(known))}）", file=sys.stderr)
             return 2
         outcomes = pipeline.crawl(app, args.site, timeout=args.timeout)
     finally:
