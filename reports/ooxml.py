@@ -27,7 +27,6 @@ from openpyxl.writer.theme import theme_xml
 
 MAX_ROWS = 1_048_576  # Excel's row limit (header included)
 MAX_TEXT = 32_767  # Excel's limit on the characters of one cell
-COMPRESS_LEVEL = 6  # zlib level (zipfile's default)
 # Characters XML 1.0 cannot carry (C0 controls except tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
@@ -314,7 +313,7 @@ def write_xlsx(tables: Sequence[Table]) -> bytes:
             raise ValueError(f"sheet {table.title!r}: {len(table.rows)} rows exceed Excel's {MAX_ROWS - 1}")
     buffer = io.BytesIO()
     sst = SharedStrings()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:  # zlib default level, as openpyxl
         for name, xml in _package_xml(len(tables)).items():
             zf.writestr(_info(name), xml.encode("utf-8"))
         zf.writestr(_info("xl/workbook.xml"), _workbook_xml(tables).encode("utf-8"))
