@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from store.db import Database
@@ -22,6 +24,7 @@ from store.models import Attachment, Item, Link, LinkRef, ListSnapshot, Page, Se
 # Lower is better: meta > page/xxgk > list > url > none.
 DATE_RANK = {"meta": 0, "page": 1, "xxgk": 1, "list": 2, "url": 3, "none": 4}
 CHUNK = 400
+FLUSH_ATTEMPTS = 4  # a batch that lost a race on a unique key to another writer is written again
 # Column limits that PostgreSQL enforces (SQLite does not): a longer value would fail the whole batch.
 URL_MAX = Link.__table__.c.url.type.length
 VALIDATOR_MAX = {"etag": Page.__table__.c.etag.type.length,
@@ -127,16 +130,39 @@ class Sink:
     # ------------------------------------------------------------------ writing
 
     def flush(self) -> None:
+        """Write the buffered rows in one transaction. Another writer (a crawl worker, a parallel site)
+        may insert one of the batch's pages, items or links between our read and our insert: the
+        transaction then fails on a unique key, the rows stay buffered and the batch is written again
+        (it now finds those rows and updates them)."""
         if not self._pending():
             return
-        with self.db.session() as s:
-            self._write_snapshots(s)
-            self._write_items(s)
-            self._write_pages(s)
-            self._write_attachments(s)
-            self._write_links(s)
-            self._drop_stale_refs(s)
+        for attempt in range(1, FLUSH_ATTEMPTS + 1):
+            saved = self._buffers()
+            try:
+                with self.db.session() as s:
+                    self._write_snapshots(s)
+                    self._write_items(s)
+                    self._write_pages(s)
+                    self._write_attachments(s)
+                    self._write_links(s)
+                    self._drop_stale_refs(s)
+            except (IntegrityError, OperationalError):
+                self._restore(saved)
+                if attempt == FLUSH_ATTEMPTS:
+                    raise
+                self._bump("flush_retries")
+                time.sleep(0.05 * attempt)
+            else:
+                break
         self._bump("flushes")
+
+    def _buffers(self) -> tuple[dict[Any, Any], ...]:
+        return (dict(self._snapshots), dict(self._snapshot_ids), dict(self._items), dict(self._pages),
+                dict(self._attachments), dict(self._links), dict(self._links_read), dict(self.stats))
+
+    def _restore(self, saved: tuple[dict[Any, Any], ...]) -> None:
+        (self._snapshots, self._snapshot_ids, self._items, self._pages, self._attachments, self._links,
+         self._links_read, self.stats) = saved
 
     def _bump(self, key: str, n: int = 1) -> None:
         self.stats[key] = self.stats.get(key, 0) + n

@@ -15,12 +15,12 @@ import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 from engines_support import PostgresServer, fresh_postgres_url, postgres_server, postgres_url  # noqa: F401
 from scheduler_support import local_site, seed_success, wait_for, write_settings
-from sqlalchemy import inspect, select, update
+from sqlalchemy import func, inspect, select, update
 
 import scheduler
 from store import jobs as jobstore
 from store.db import Database
-from store.models import CrawlRun, Finding, Item, Link, Lock, Page, utcnow
+from store.models import CrawlRun, Finding, Item, Link, LinkRef, Lock, Page, utcnow
 from zwgk.app import open_app
 from zwgk.cli import main
 from zwgk.config import load_config
@@ -305,3 +305,37 @@ def test_processes_opening_a_fresh_database_at_once_all_succeed(fresh_postgres_u
         assert {"items", "alembic_version"} <= set(inspect(db.engine).get_table_names())
     finally:
         db.dispose()
+
+
+def test_a_flush_that_loses_a_race_on_a_unique_key_is_written_again(any_engine_url: str) -> None:
+    """Two crawl workers (or parallel sites) insert the same link: the loser's batch is written again, not lost."""
+    from sqlalchemy import event
+
+    from crawler.sink import Sink
+
+    db = Database(any_engine_url)
+    other = Database(any_engine_url, run_migrations=False)
+    shared, page = "http://127.0.0.1/shared.html", "http://127.0.0.1/art/1.html"
+    raced: list[str] = []
+
+    def other_writer_first(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        """Right after our read of the links, another writer commits one of them."""
+        if not raced and statement.lstrip().upper().startswith("SELECT") and "FROM links" in statement:
+            raced.append(statement)
+            with other.session() as s:
+                s.add(Link(url=shared, host="127.0.0.1", first_seen=utcnow()))
+
+    try:
+        sink = Sink(db, run_id=1, site_id="portal")
+        sink.add_link(page, shared, kind="a", text="共享", section_id=None, on_home_page=False)
+        sink.add_link(page, "http://127.0.0.1/own.html", kind="a", text="本页", section_id=None, on_home_page=False)
+        event.listen(db.engine, "after_cursor_execute", other_writer_first)
+        sink.flush()
+        assert raced and sink.stats["flush_retries"] == 1 and sink.stats["flushes"] == 1
+        with db.session() as s:
+            assert sorted(s.scalars(select(Link.url))) == ["http://127.0.0.1/own.html", shared]
+            assert s.scalar(select(func.count()).select_from(LinkRef).where(LinkRef.source_url == page)) == 2
+    finally:
+        event.remove(db.engine, "after_cursor_execute", other_writer_first)
+        db.dispose()
+        other.dispose()
