@@ -171,7 +171,7 @@ class ScaleConfig:
     redis_url: str = ""  # redis://host:6379/0; the environment variable ZWGK_REDIS_URL wins
     crawl_workers: int = 2  # worker processes sharing each host's politeness budget
     key_prefix: str = "zwgk"  # Redis key prefix (several deployments can share one Redis)
-    worker_heartbeat_seconds: float = 30.0  # a worker silent this long counts as dead
+    worker_heartbeat_seconds: float = 30.0  # a worker silent this long is dead: its claimed requests are requeued
 
 
 @dataclass(frozen=True)

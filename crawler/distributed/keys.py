@@ -31,6 +31,17 @@ class RunKeys:
     def busy(self) -> str:  # hash: worker id -> 1 while it holds a popped request, 0 when idle
         return self._k("busy")
 
+    def claims(self, worker_id: str) -> str:  # hash: claim id -> "<score>|<request>" popped by this worker, not done
+        return self._k(f"claims:{worker_id}")
+
+    @property
+    def claims_pattern(self) -> str:  # SCAN pattern of every worker's claims hash
+        return self._k("claims:*")
+
+    @property
+    def claim_seq(self) -> str:  # counter: claim ids
+        return self._k("claimseq")
+
     @property
     def sections(self) -> str:  # hash: section id -> JSON of the spider's SectionState
         return self._k("sections")
@@ -48,8 +59,9 @@ class RunKeys:
         return self._k("warcs")
 
     def all(self) -> list[str]:
+        """The fixed keys (the per-worker claims hashes are found with ``claims_pattern``)."""
         return [self.meta, self.requests, self.dupefilter, self.busy, self.sections, self.counts,
-                self.responses, self.warcs]
+                self.responses, self.warcs, self.claim_seq]
 
 
 def runs_key(prefix: str) -> str:

@@ -7,6 +7,7 @@ page), so only one worker touches a section's state at a time: load before the c
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from typing import Any
 
@@ -25,11 +26,28 @@ def state_to_json(st: SectionState) -> str:
         elif f.name == "later_problem" and value is not None:
             value = [value[0], value[1].outcome, value[1].reason]
         out[f.name] = value
-    return json.dumps(out, ensure_ascii=False)
+    return json.dumps(out, ensure_ascii=False, default=_encode)
+
+
+def _encode(value: Any) -> Any:
+    """Dates (e.g. a section's own horizon) as tagged ISO strings."""
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    raise TypeError(f"{value.__class__.__name__} 不能写入分布式抓取的栏目状态")
+
+
+def _decode(obj: dict[str, Any]) -> Any:
+    if obj.keys() == {"$date"}:
+        return dt.date.fromisoformat(obj["$date"])
+    if obj.keys() == {"$datetime"}:
+        return dt.datetime.fromisoformat(obj["$datetime"])
+    return obj
 
 
 def state_from_json(text: str | bytes) -> SectionState:
-    data = json.loads(text)
+    data = json.loads(text, object_hook=_decode)
     data["seen_urls"] = set(data.get("seen_urls") or [])
     data["seen_requests"] = {tuple(k) for k in data.get("seen_requests") or []}
     problem = data.get("later_problem")

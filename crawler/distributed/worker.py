@@ -23,9 +23,11 @@ from typing import Any
 
 import redis
 
+from crawler.distributed import claims
 from crawler.distributed.coordinator import connect
 from crawler.distributed.keys import RunKeys, runs_key, worker_key
-from crawler.distributed.spider import DistributedSiteSpider
+from crawler.distributed.middleware import ORDER
+from crawler.distributed.spider import COMMIT_MAX_AGE_SECONDS, DistributedSiteSpider
 from crawler.settings import host_limits, scrapy_settings
 from store.db import Database
 from zwgk.config import Config, SiteConfig
@@ -46,7 +48,9 @@ def worker_settings(config: Config, site: SiteConfig, url: str, keys: RunKeys, *
         "SCHEDULER_QUEUE_CLASS": "crawler.distributed.spider.ClaimingPriorityQueue",
         "SCHEDULER_QUEUE_KEY": keys.requests,
         "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
-        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "DUPEFILTER_CLASS": "crawler.distributed.spider.ClaimingDupeFilter",
+        # Commits each handled request's follow-ups with its claim (crawler.distributed.claims).
+        "SPIDER_MIDDLEWARES": {"crawler.distributed.middleware.CommitMiddleware": ORDER},
         "REDIS_URL": url,
         "CONCURRENT_REQUESTS_PER_DOMAIN": share,
         # Few local slots: requests stay in the shared queue for the other workers instead of piling up here.
@@ -114,6 +118,13 @@ class Worker:
                 self.finished.add(run_id)
         for run_id in sorted(set(self.crawlers) - active):
             self.detach(run_id)
+        for run_id, crawler in list(self.crawlers.items()):
+            spider = getattr(crawler, "spider", None)
+            if isinstance(spider, DistributedSiteSpider) and run_id in active:
+                try:  # handled requests wait at most COMMIT_MAX_AGE_SECONDS (+ one tick) for their commit
+                    spider.commit_handled(COMMIT_MAX_AGE_SECONDS)
+                except Exception:  # noqa: BLE001 - kept for the next try; the claims stay held meanwhile
+                    log.exception("抓取节点 %s：提交第 %s 次抓取的结果失败", self.worker_id, run_id)
 
     # ------------------------------------------------------------------ runs
 
@@ -130,6 +141,12 @@ class Worker:
             self.finished.add(run_id)
             return
         site = self.config.site(meta["site_id"])  # KeyError: this worker's settings lack the site
+        # Claims under this id are a previous process's (restarted with the same --id before the
+        # coordinator noticed it had died): back to the queue, or nobody would redo them.
+        requeued = claims.requeue(self.server, keys, self.worker_id)
+        if requeued:
+            log.warning("抓取节点 %s：上次运行留下 %s 个未完成的请求，已交回第 %s 次抓取的队列",
+                        self.worker_id, requeued, run_id)
         crawl_day = dt.date.fromisoformat(meta["crawl_day"])
         with self.db.session() as s:
             prior = load_prior_state(s, site.id)
