@@ -11,7 +11,7 @@ The coordinator puts the claims of a worker whose heartbeat expired back into th
 (``requeue``), where a live worker pops them again; the section states and dupefilter are those of
 the last commit, so the redone request gives what the first attempt would have given. Only the rows
 of a request that was flushed but not yet committed (the worker died between the two) are written
-twice: the store's upserts make that harmless for pages, items and links.
+twice: harmless for pages, items and links (upserts); its list snapshot rows are stored twice.
 """
 
 from __future__ import annotations
