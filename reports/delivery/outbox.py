@@ -1,9 +1,11 @@
 """Flush the persistent outbox: send what is due, retry with exponential back-off, give up after max_attempts.
 
-Each message is handled in its own transaction: send, then mark sent. When mail is
-disabled the e-mails are written as .eml files to ``config.outbox_dir`` instead.
-A crash between sending and marking can repeat one message at most; its stable
-Message-ID lets mail clients recognise the repeat.
+Each message is handled in its own transaction: send, then mark sent. An SMTP message is
+marked (and committed) as soon as the server has accepted its DATA, before QUIT, so a
+process killed afterwards or a server erring at QUIT does not send it again. Only a crash
+between the server's acceptance and that commit (milliseconds) can repeat one message;
+its stable Message-ID lets mail clients recognise the repeat. When mail is disabled the
+e-mails are written as .eml files to ``config.outbox_dir`` instead.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
 
 from reports import queries
 from reports.build import write_atomic
@@ -48,16 +53,24 @@ def flush_outbox(config: Config, db: Database, *, now: dt.datetime | None = None
             msg = session.get(OutboxMessage, message_id)
             if msg is None or msg.status != "pending":
                 continue
+            recorded: list[bool] = []
+
+            def accepted(msg: OutboxMessage = msg, session: Session = session, done: list = recorded) -> None:
+                _mark_sent(msg, "smtp")
+                session.commit()  # the server has it: record before QUIT, so no crash after sends it twice
+                done.append(True)
+
             try:
-                channel = _deliver(config, msg)
+                channel = _deliver(config, msg, accepted)
             except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
-                _record_failure(config, msg, exc, now, stats)
+                if recorded:  # delivered and recorded; what failed came after
+                    log.warning("消息已投递，其后出错：%s：%s", msg.recipient, exc)
+                    stats.sent += 1
+                else:
+                    _record_failure(config, msg, exc, now, stats)
                 continue
-            msg.status = "sent"
-            msg.channel = channel
-            msg.sent_at = utcnow()
-            msg.last_error = None
-            msg.attempts += 1
+            if not recorded:
+                _mark_sent(msg, channel)
             if channel == "file":
                 stats.written += 1
             else:
@@ -65,7 +78,15 @@ def flush_outbox(config: Config, db: Database, *, now: dt.datetime | None = None
     return stats
 
 
-def _deliver(config: Config, msg: OutboxMessage) -> str:
+def _mark_sent(msg: OutboxMessage, channel: str) -> None:
+    msg.status = "sent"
+    msg.channel = channel
+    msg.sent_at = utcnow()
+    msg.last_error = None
+    msg.attempts += 1
+
+
+def _deliver(config: Config, msg: OutboxMessage, accepted: Callable[[], None]) -> str:
     """Send one message; returns the channel actually used."""
     if msg.channel == "webhook":
         hook = next((h for h in config.webhooks if f"webhook:{h.id}" == msg.recipient), None)
@@ -77,7 +98,7 @@ def _deliver(config: Config, msg: OutboxMessage) -> str:
         name = f"{msg.id:06d}-{msg.kind}-{_UNSAFE.sub('_', msg.recipient)}.eml"
         write_atomic(config.outbox_dir / msg.period / name, msg.payload)
         return "file"
-    smtp.send(config.mail, msg.recipient, msg.payload)
+    smtp.send(config.mail, msg.recipient, msg.payload, accepted)
     return "smtp"
 
 
