@@ -216,7 +216,8 @@ class DistributedSiteSpider(SiteSpider):
             self._handled[:0] = handled  # try again later (the claims are still held)
             raise
         if lost:
-            log.warning("抓取节点 %s：%s 个请求已被交回队列（本节点曾被判定失联），其结果不再提交", self.worker_id, lost)
+            log.warning("抓取节点 %s：%s 个请求已不归本节点（曾被判定失联而交回队列，或本次抓取已结束），其结果不再提交",
+                        self.worker_id, lost)
         if lost < len(handled):
             self._pushed = totals
         if added:
