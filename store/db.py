@@ -48,11 +48,50 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return cfg
 
 
+# Any constant: the PostgreSQL advisory lock all zwgk processes take while they migrate.
+PG_MIGRATION_LOCK = 0x7A77676B  # "zwgk"
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time migrates: several started together on a new store (the scheduler and
+    its crawl workers) would each try to create the tables, and all but one would fail.
+
+    SQLite: an exclusive ``flock`` on ``<database>.migrate.lock`` beside the file (not on the
+    database file itself: closing another descriptor of it would drop SQLite's own locks).
+    PostgreSQL: a session advisory lock. Other engines: no lock.
+    """
+    backend = engine.url.get_backend_name()
+    database = engine.url.database
+    if backend == "sqlite" and database and database != ":memory:":
+        import fcntl
+
+        with open(f"{database}.migrate.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif backend == "postgresql":
+        from sqlalchemy import text
+
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_MIGRATION_LOCK})
+                connection.commit()
+    else:
+        yield
+
+
 def migrate(engine: Engine) -> None:
-    """Apply all migrations up to head (idempotent)."""
+    """Apply all migrations up to head (idempotent; one process at a time, see ``migration_lock``)."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    with migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
 
 
 class Database:
