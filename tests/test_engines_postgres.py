@@ -293,20 +293,6 @@ def test_evidence_offsets_past_2_gib_are_stored(any_engine_url: str) -> None:
         db.dispose()
 
 
-def test_processes_opening_a_fresh_database_at_once_all_succeed(fresh_postgres_url: str) -> None:  # noqa: F811
-    """`zwgk crawl` and its crawl workers start together on an empty database: one migrates, none crashes."""
-    code = "import sys; from store.db import Database; Database(sys.argv[1]).dispose()"
-    procs = [subprocess.Popen([sys.executable, "-c", code, fresh_postgres_url], cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT) for _ in range(4)]
-    outputs = [(p.wait(timeout=120), p.stdout.read().decode(errors="replace")[-1500:]) for p in procs]  # type: ignore[union-attr]
-    assert [rc for rc, _ in outputs] == [0, 0, 0, 0], outputs
-    db = Database(fresh_postgres_url)
-    try:
-        assert {"items", "alembic_version"} <= set(inspect(db.engine).get_table_names())
-    finally:
-        db.dispose()
-
-
 def test_a_flush_that_loses_a_race_on_a_unique_key_is_written_again(any_engine_url: str) -> None:
     """Two crawl workers (or parallel sites) insert the same link: the loser's batch is written again, not lost."""
     from sqlalchemy import event

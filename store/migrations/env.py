@@ -15,9 +15,5 @@ with engine.connect() as connection:
         compare_type=True,
     )
     with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            # Several processes may open a fresh database at once (zwgk crawl, crawl workers, the
-            # scheduler): one migrates, the others wait here, then find the migrations applied.
-            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7246011)")
         context.run_migrations()
     connection.commit()
