@@ -82,6 +82,8 @@ BAD_CASES = [
     ("unknown-indicator", '"shanting.19"', '"shanting.99"', "sites[0].sections[1].indicator", ("shanting.99", 0), "未知指标"),
     ("bad-timezone", '"Asia/Shanghai"', '"Mars/Olympus"', "general.timezone", ("Mars", 0), "未知时区"),
     ("wrong-type", "[general]\n", "[general]\nuser_agent = 5\n", "general.user_agent", ("user_agent", 0), "字符串"),
+    ("non-ascii-user-agent", "[general]\n", '[general]\nuser_agent = "监测 (+mailto:a@b.cn)"\n', "general.user_agent",
+     ("user_agent", 0), "ASCII"),
     ("bad-email", '"office@example.gov.cn"', '"not-an-address"', "departments[0].emails", ("not-an-address", 0), "电子邮件"),
 ]
 

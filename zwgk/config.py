@@ -93,7 +93,7 @@ class GeneralConfig:
     evidence_dir: Path = Path("var/evidence")
     reports_dir: Path = Path("var/reports")
     outbox_dir: Path = Path("var/outbox")
-    user_agent: str = "zwgk-monitor/0.1 (政务公开监测; +mailto:zwgk-monitor@example.gov.cn)"
+    user_agent: str = "zwgk-monitor/0.1 (+mailto:zwgk-monitor@example.gov.cn)"
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -462,6 +462,14 @@ def _choice(*options: str) -> Check:
     return check
 
 
+def _user_agent(value: Any) -> str:
+    """An HTTP header value: printable ASCII (servers read other bytes as Latin-1 and WAFs may refuse them)."""
+    value = _str(value)
+    if not value.isascii() or not value.isprintable():
+        raise _BadValue("User-Agent 只能使用可打印的 ASCII 字符（中文会被服务器读成乱码），例如 zwgk-monitor/0.1 (+mailto:you@example.gov.cn)")
+    return value
+
+
 def _timezone(value: Any) -> str:
     value = _str(value)
     try:
@@ -557,7 +565,7 @@ _GENERAL = {
     "evidence_dir": (lambda v: Path(_str(v)), False),
     "reports_dir": (lambda v: Path(_str(v)), False),
     "outbox_dir": (lambda v: Path(_str(v)), False),
-    "user_agent": (_str, False),
+    "user_agent": (_user_agent, False),
 }
 _CRAWL = {
     "horizon_days": (_int(1), False),
