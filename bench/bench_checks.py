@@ -14,7 +14,10 @@ earlier, with some of them resolved since) so that the run exercises confirm / r
 reopen as well as inserts. Departments: ``sites // 4`` (500 for 2,000 sites).
 
 Each measured run is a child process on a fresh copy of ``base.db``; the parent reads the
-child's wall time, CPU time and peak RSS (``ru_maxrss``) and prints the median.
+child's wall time, CPU time (its own and its check workers'), peak RSS (``ru_maxrss``, the
+child's and its largest worker's) and the peak summed PSS of the child's process tree (sampled
+from /proc every 50 ms), and prints the medians. ``--workers N`` passes ``workers=N`` to
+``run_checks`` (``profile`` defaults to 0: cProfile sees only one process).
 """
 
 from __future__ import annotations
