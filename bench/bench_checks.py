@@ -394,7 +394,7 @@ def child_run(settings: Path, *, dump: Path | None = None, profile: Path | None 
         statuses[r.status] = statuses.get(r.status, 0) + 1
     times = os.times()
     try:  # the code under test may predate checks.workers (baseline)
-        from checks.engine import SITE_BATCH
+        from checks.engine import SITE_BATCH, iter_checks  # noqa: F401  (absent before the workers)
         from checks.workers import worker_count
 
         workers = worker_count(db.url, -(-len(config.sites) // SITE_BATCH), workers)
