@@ -6,7 +6,9 @@ trigger = "policy"        政策解读 within ``within_working_days`` (3) of the
                           the 解读 keywords; interpretations are the items whose titles contain them.
                           An interpretation matches a policy when the policy title (or a 《…》 quote
                           in the interpretation title) names it, when their titles share at least
-                          ``min_shared`` two-character terms, or when either page links to the other.
+                          ``min_shared`` topical two-character terms (boilerplate words and terms common
+                          to the pool's policy titles or the site's name left out, see
+                          after_trigger_match), or when either page links to the other.
                           One finding per policy, for policies published in the last ``lookback_days``.
 trigger = "written_date"  主动公开 within 20 working days of 成文日期 (Item/Page written_date),
                           one finding per publication month.
@@ -19,7 +21,7 @@ import hashlib
 from typing import Any
 
 from checks.kinds import register
-from checks.kinds.after_trigger_match import InterpretationIndex, core, quotes, terms
+from checks.kinds.after_trigger_match import InterpretationIndex, common_terms, core, quotes, terms
 from checks.kinds.common import describe, get, item_evidence, matches_keywords, params_for, relevant_items
 from checks.model import Context, ItemView, Outcome, SectionData
 from checks.packs import Indicator
@@ -85,8 +87,12 @@ def _written(section: SectionData, params: dict[str, Any], ctx: Context) -> list
 _terms, _quotes, _core = terms, quotes, core  # the names explains() and older callers use
 
 
-def explains(interp: ItemView, policy: ItemView, min_shared: int) -> str | None:
-    """How ``interp`` is tied to ``policy`` (link | quote | title | keywords), or None."""
+def explains(interp: ItemView, policy: ItemView, min_shared: int,
+             common: frozenset[str] = frozenset()) -> str | None:
+    """How ``interp`` is tied to ``policy`` (link | quote | title | keywords), or None.
+
+    ``common``: terms the keywords condition ignores (``common_terms`` of the pool).
+    """
     if interp.page and policy.url in interp.page.links:
         return "link"
     if policy.page and interp.url in policy.page.links:
@@ -97,7 +103,7 @@ def explains(interp: ItemView, policy: ItemView, min_shared: int) -> str | None:
             return "quote"
     if len(core) >= 6 and core in (interp.title or ""):
         return "title"
-    if len(_terms(interp.title) & _terms(policy.title)) >= min_shared:
+    if len((_terms(interp.title) & _terms(policy.title)) - common) >= min_shared:
         return "keywords"
     return None
 
@@ -131,7 +137,9 @@ def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[
                         details={"unreadable": unreadable})]
     n = get(KIND, params, "within_working_days")
     min_shared = get(KIND, params, "min_shared")
-    prepared = InterpretationIndex(interps)
+    # every non-解读 title of the pool, not only the window's policies: a steadier count of what is common
+    common = common_terms([i.title for i in items if not is_interp(i)], {s.site.name for s in pool})
+    prepared = InterpretationIndex(interps, common)
     shown: dict[tuple[int, str], dict[str, Any]] = {}  # one details entry per (interpretation, how), shared
     listed: dict[int, list[dict[str, Any]]] = {}
     out = []

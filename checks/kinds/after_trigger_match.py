@@ -5,6 +5,12 @@ The rule (``after_trigger.explains``), tried in this order for each pair:
 title names the policy), ``title`` (the policy's core title appears in the interpretation
 title), ``keywords`` (at least ``min_shared`` shared two-character terms).
 
+Terms are topical: a title is cut at boilerplate words (关于, 印发, 实施办法, 的通知, 政策解读,
+人民政府 …), punctuation, 《》 and dates/numbers, and the two-character terms are taken inside each
+remaining segment only, never across a removed word. Terms common to the pool (``common_terms``:
+in more than a third of its policy titles, or in the site's own name, which carries the district
+name) are ignored, so that two 关于印发…实施办法的通知 of one district are not tied by their wrapper.
+
 ``InterpretationIndex`` answers it for one policy against all interpretations at once: each
 interpretation is one bit of a Python int, and each condition is a bitmask built from inverted
 indexes (link target → interpretations, quote → interpretations, term → interpretations), so a
@@ -18,20 +24,59 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 from checks.model import ItemView
 
 _QUOTE = re.compile(r"《([^》]{2,80})》")
-_NOISE = re.compile(r"[\s\d\W_]+")
-_STOP = {"关于", "印发", "通知", "解读", "政策", "的通", "文件", "有关", "工作", "实施", "办法", "意见", "方案"}
+# Words that say what kind of document a title is, who issued it or that it explains another one,
+# never what it is about. Titles are cut at them (longest first, so 实施办法 goes before 办法).
+BOILERPLATE = (
+    # wrappers and document forms
+    "关于", "印发", "转发", "的通知", "通知", "公告", "通告", "通报", "决定", "批复", "的函", "的意见",
+    "实施办法", "实施细则", "实施意见", "实施方案", "工作方案", "管理办法", "暂行办法", "办法", "意见", "方案",
+    "规定", "细则", "规则", "指导意见", "若干措施", "措施", "暂行", "试行", "修订", "实施",
+    # interpretations
+    "政策解读", "文字解读", "图文解读", "图片解读", "视频解读", "解读", "一图读懂", "图解", "答记者问", "问答",
+    # verbs and fillers of official titles
+    "进一步", "关于做好", "关于加强", "加强", "做好", "切实", "全面", "深入", "推进", "落实", "贯彻", "有关",
+    "工作", "文件", "政策", "相关", "事项",
+    # issuers
+    "人民政府办公室", "人民政府办公厅", "人民政府", "政府办公室", "办公室", "办公厅", "委员会",
+)
+_CUT = re.compile("|".join(map(re.escape, sorted(BOILERPLATE, key=len, reverse=True)))
+                  + r"|[\d０-９]+[年月日号]?|[的和与及、]|[\s\W_]+")
 _SEP = "\x00"
 
 
 @lru_cache(maxsize=65536)  # the same titles come back for every policy section of a site
+def segments(title: str) -> tuple[str, ...]:
+    """The topical pieces of a title: what is left between boilerplate words, punctuation and numbers."""
+    return tuple(s for s in _CUT.split(title or "") if s)
+
+
+@lru_cache(maxsize=65536)
 def terms(title: str) -> frozenset[str]:
-    text = _NOISE.sub("", title or "")
-    return frozenset({text[i:i + 2] for i in range(len(text) - 1)} - _STOP)
+    """Two-character terms inside each topical segment of ``title`` (none across a removed word)."""
+    return frozenset(seg[i:i + 2] for seg in segments(title) for i in range(len(seg) - 1))
+
+
+def common_terms(policy_titles: Iterable[str], names: Iterable[str] = ()) -> frozenset[str]:
+    """Terms that cannot tie a 解读 to one policy of this pool.
+
+    Those in more than a third of ``policy_titles`` (and in at least two of them): the district
+    name, the department, the pool's recurring subject. And every term of ``names`` (the site's own
+    name, which holds the district's). A pure function of the pool, so every check of it agrees.
+    """
+    counts: Counter[str] = Counter()
+    total = 0
+    for title in policy_titles:
+        total += 1
+        counts.update(terms(title))
+    frequent = {t for t, n in counts.items() if n >= 2 and 3 * n > total}
+    return frozenset(frequent.union(*(terms(name) for name in names)))
 
 
 @lru_cache(maxsize=65536)
@@ -55,8 +100,9 @@ def report_order(interps: list[ItemView]) -> list[ItemView]:
 class InterpretationIndex:
     """The interpretations of a pool, indexed once; ``matching`` gives what ``explains`` would, sorted."""
 
-    def __init__(self, interps: list[ItemView]) -> None:
+    def __init__(self, interps: list[ItemView], common: frozenset[str] = frozenset()) -> None:
         self.items = report_order(interps)
+        self.common = common  # terms ignored by the keywords condition (``common_terms`` of the pool)
         self.all = (1 << len(self.items)) - 1
         self.by_url: dict[str, int] = {}
         self.linking: dict[str, int] = {}  # link target URL -> interpretations whose page links to it
@@ -74,7 +120,7 @@ class InterpretationIndex:
                 if q:
                     self.quoted[q] = self.quoted.get(q, 0) | bit
                     self.quote_cores[q] = core(q)
-            for term in terms(item.title):
+            for term in terms(item.title) - common:
                 self.by_term[term] = self.by_term.get(term, 0) | bit
             titles.append(item.title or "")
         self.joined = _SEP.join(titles)
@@ -141,7 +187,7 @@ class InterpretationIndex:
         seen = link | quote
         named = (self._containing(core_) & ~seen) if len(core_) >= 6 else 0
         seen |= named
-        shared = self._sharing(terms(policy.title), min_shared) & ~seen
+        shared = self._sharing(terms(policy.title) - self.common, min_shared) & ~seen
         key = (link, quote, named, shared)
         out = self._lists.get(key)
         if out is None:
