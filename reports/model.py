@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from checks.packs import Indicator
+from zwgk.exports import capture_time
 
 STATUS_LABELS = {"fail": "未通过", "warn": "预警", "unknown": "无法判断", "pass": "通过"}
 SEVERITY_LABELS = {"veto": "单项否决", "deduct": "扣分", "info": "提示"}
@@ -133,6 +134,13 @@ def finding_rows(
             local[value] = local_date(value, tz)
         return local[value]
 
+    shown: dict[object, str] = {None: "", "": ""}
+
+    def captured(value: object) -> str:  # stored naive UTC (crawler) -> the configured zone, with its offset
+        if value not in shown:
+            shown[value] = capture_time(value, tz) or ""
+        return shown[value]
+
     for (fid, rule, severity, status, due, site_id, section_id, dep, period, message, uncertain, first_detected,
          resolved_at, reopened_count, evidence_url, captured_at, deduct) in findings:  # unpacked: Row attributes cost
         indicator = indicators.get(rule)
@@ -162,7 +170,7 @@ def finding_rows(
                 message=message,
                 evidence_url=url,
                 evidence_link=safe_link(url),
-                captured_at=str(captured_at or ""),
+                captured_at=captured(captured_at),
                 uncertain=bool(uncertain),
                 first_detected=day(first_detected),
                 resolved=day(resolved_at),
