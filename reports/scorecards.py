@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,8 +138,11 @@ def daily(config: Config, session: Session, as_of: dt.date) -> Report:
         f"逾期 {len(context['overdue'])} 项，无法判断 {sum(1 for r in open_rows if r.status == 'unknown')} 项，"
         f"已整改 {len(resolved)} 项。"
     )
-    if crawl_problems:
-        summary += f"{len(crawl_problems)} 个网站最近一次抓取未成功，相关结论基于此前的数据。"
+    whole = sum(1 for c in crawl_problems if not c.partial)
+    if whole:
+        summary += f"{whole} 个网站最近一次抓取未成功，相关结论基于此前的数据。"
+    if len(crawl_problems) > whole:
+        summary += f"{len(crawl_problems) - whole} 个网站有栏目未能抓取，这些栏目记为无法判断。"
     sheets = [summary_sheet(deps), findings_sheet(_district(config), open_rows, with_department=True)]
     sheets += _department_sheets(snap)
     return Report("daily", period, as_of, title, "daily", context, sheets, summary)
@@ -290,6 +294,25 @@ class CrawlProblem:
     status_label: str
     reason: str
     last_ok: dt.date | None  # local date of the latest successful crawl (None: never)
+    partial: bool = False  # some sections unreadable: the others were judged on this run's data
+
+
+HOME_SECTION = "_home"  # crawler.spider.HOME_SECTION (not imported: reports need no Scrapy)
+_SECTION_REASON = re.compile(r"^(?P<section>[\w.-]+): \w+（(?P<why>.*)）$", re.S)
+
+
+def readable_reason(reason: str | None, section_names: dict[str, str]) -> str:
+    """A run's reason with section names instead of ``id: outcome（why）`` (crawler.child.run_status)."""
+    if not reason:
+        return "未记录原因"
+    parts = []
+    for part in reason.split("；"):
+        m = _SECTION_REASON.match(part)
+        if m and m["section"] in section_names:
+            parts.append(f"{section_names[m['section']]}：{m['why'] or '原因未记录'}")
+        else:
+            parts.append(part)
+    return "；".join(parts)
 
 
 def _crawl_problems(config: Config, session: Session, as_of: dt.date) -> list[CrawlProblem]:
@@ -303,13 +326,15 @@ def _crawl_problems(config: Config, session: Session, as_of: dt.date) -> list[Cr
         if run.status == "ok":
             continue
         started = run.started_at.replace(tzinfo=dt.UTC).astimezone(tz)
+        names = {HOME_SECTION: "首页"} | {sec.id: sec.name for sec in site.sections}
         out.append(
             CrawlProblem(
                 site=site.name,
                 started=f"{started:%Y-%m-%d %H:%M}",
                 status_label=CRAWL_STATUS_LABELS.get(run.status, run.status),
-                reason=(run.reason or "未记录原因")[:300],
+                reason=readable_reason(run.reason, names)[:300],
                 last_ok=local_date(last_ok, tz),
+                partial=run.status == "partial",
             )
         )
     return out

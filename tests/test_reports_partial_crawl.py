@@ -117,8 +117,12 @@ def test_partial_crawl_is_reported_and_the_blocked_section_is_unknown(
     html = (out / "daily.html").read_text(encoding="utf-8")
     assert "== 数据采集异常（1） ==" in text
     [line] = [x for x in text.splitlines() if x.startswith("- 示范区人民政府门户网站：")]
-    assert "部分栏目未能抓取" in line and "czdt: blocked" in line and "瑞数" in line, line
-    assert "数据采集异常（1）" in html and "部分栏目未能抓取" in html and "瑞数" in html
+    assert "部分栏目未能抓取（财政动态：" in line and "瑞数" in line and "czdt: blocked" not in line, line
+    # the readable sections were judged now: neither "based on an older crawl" nor "never crawled"
+    assert "其余栏目的结论基于本次数据，未能抓取的栏目记为无法判断" in line, line
+    assert "从未成功抓取" not in line and "最近一次成功抓取" not in line, line
+    assert "数据采集异常（1）" in html and "部分栏目未能抓取" in html and "财政动态：" in html and "瑞数" in html
+    assert "其余栏目基于本次数据" in html and "从未成功抓取" not in html
     # the blocked section's department: nothing failed, its indicators are 无法判断
     rows = {x.split("：")[0][2:]: x for x in text.splitlines() if x.startswith("- 区")}
     unknown = re.search(r"无法判断 (\d+)", rows["区财政局"])
@@ -126,3 +130,13 @@ def test_partial_crawl_is_reported_and_the_blocked_section_is_unknown(
     assert "未通过 0" in rows["区政府办公室"], rows  # the readable section passes
     assert "总体情况：部分栏目无法判断" in text and "未通过 0 项" in text
     db.dispose()
+
+
+def test_crawl_reasons_name_sections_and_keep_what_they_cannot_parse() -> None:
+    from reports.scorecards import readable_reason
+
+    names = {"_home": "首页", "czdt": "财政动态"}
+    assert readable_reason("_home: connection（连接被拒绝）；czdt: blocked（被反爬拦截：瑞数）", names) == \
+        "首页：连接被拒绝；财政动态：被反爬拦截：瑞数"
+    assert readable_reason("other: timeout（超时）", names) == "other: timeout（超时）"  # unknown section kept
+    assert readable_reason(None, names) == "未记录原因"
