@@ -181,3 +181,9 @@ def test_common_terms_are_those_of_more_than_a_third_of_the_policies_and_of_the_
     interp, policy = item_view("城乡低保政策问答", D(2026, 9, 25)), item_view(titles[0], D(2026, 9, 21))
     assert explains(interp, policy, 3) == "keywords"
     assert explains(interp, policy, 3, common_terms(titles + ["城乡低保审批规定"])) is None
+
+
+def test_yitu_dudong_counts_as_an_interpretation() -> None:
+    """一图读懂 is a common 解读 form without the word 解读; it must not be judged as a policy of its own."""
+    results = scenario(D(2026, 9, 30), [("一图读懂《山亭区城乡低保实施办法》", D(2026, 10, 9))], D(2026, 10, 20))
+    assert [r.status for r in results] == ["pass"], [r.message for r in results]

@@ -35,7 +35,7 @@ KIND = "after_trigger"
         "trigger": ((str,), "policy"),  # policy | written_date
         "within_working_days": ((int,), 3),
         "policy_sections": ((list,), []),
-        "interpretation_keywords": ((list,), ["解读", "图解", "问答"]),
+        "interpretation_keywords": ((list,), ["解读", "图解", "问答", "读懂"]),
         "min_shared": ((int,), 3),
         "lookback_days": ((int,), 120),
     },
