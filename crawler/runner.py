@@ -11,10 +11,12 @@ share a host (host:port) never run at the same time, so a host sees one site's p
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import selectors
+import subprocess
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -209,7 +211,16 @@ class _Pool:
                 self._worker_died(worker, late)
 
     def _worker_died(self, worker: WorkerProc, timed_out: set[int]) -> None:
-        """Its unfinished sites: ``timeout`` for those past their deadline, ``failed`` for the others."""
+        """Its unfinished sites: ``timeout`` for those past their deadline, ``failed`` for the others.
+
+        A worker's output ends before its process has exited (it closes its pipe, then shuts down):
+        unless it is past a deadline, give it time to exit by itself, so that a worker retired after
+        its share of sites is neither killed nor counted as a death.
+        """
+        if worker.proc.poll() is None and not timed_out:
+            grace = KILL_GRACE_SECONDS if worker.closed_input and not worker.inflight else 5.0
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.proc.wait(timeout=grace)
         if worker.proc.poll() is None:
             worker.kill()
         code = worker.proc.wait()
