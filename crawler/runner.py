@@ -27,10 +27,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from crawler.child import create_run
-from crawler.spider import HOME_SECTION
 from crawler.workerproc import WorkerProc
 from store.db import Database
-from store.models import CrawlRun, SectionCrawl, utcnow
+from store.models import HOME_SECTION, CrawlRun, SectionCrawl, utcnow
 from zwgk.config import Config, SiteConfig
 
 log = logging.getLogger(__name__)

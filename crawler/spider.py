@@ -34,13 +34,12 @@ from crawler.parsing import (
 )
 from crawler.queries import PriorState
 from crawler.sink import ListedRow, Sink
-from store.models import utcnow
+from store.models import HOME_SECTION, utcnow
 from store.warc import WarcPointer, WarcStore
 from zwgk.config import Config, SiteConfig
 
 log = logging.getLogger(__name__)
 
-HOME_SECTION = "_home"  # section id of the items and SectionCrawl of the site's home page
 DOC_EXTENSIONS = frozenset(["pdf", "doc", "docx", "xls", "xlsx", "wps", "et", "ofd", "zip", "rar", "ppt", "pptx", "txt", "csv"])
 PRIO_LIST, PRIO_ARTICLE, PRIO_ATTACHMENT = 20, 0, -10
 PAGE_MAXSIZE = 30_000_000

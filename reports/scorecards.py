@@ -21,7 +21,7 @@ from reports.model import (
     overall_status,
 )
 from reports.scoring import FORMULA, Score, iso_week, rank, score_department
-from store.models import OutboxMessage
+from store.models import HOME_SECTION, OutboxMessage
 from zwgk.config import Config
 
 TREND_WEEKS = 8
@@ -297,7 +297,6 @@ class CrawlProblem:
     partial: bool = False  # some sections unreadable: the others were judged on this run's data
 
 
-HOME_SECTION = "_home"  # crawler.spider.HOME_SECTION (not imported: reports need no Scrapy)
 _SECTION_REASON = re.compile(r"^(?P<section>[\w.-]+): \w+（(?P<why>.*)）$", re.S)
 
 

@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+HOME_SECTION = "_home"  # section id under which a site's home page is stored (items, SectionCrawl)
+
 
 def utcnow() -> dt.datetime:
     """Current time as naive UTC (the storage convention of this schema)."""

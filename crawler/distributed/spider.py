@@ -28,7 +28,8 @@ from crawler.distributed import claims
 from crawler.distributed.claims import CLAIM_META, KEYS_TTL_SECONDS, STATES_META
 from crawler.distributed.keys import RunKeys
 from crawler.distributed.state import state_from_json, state_to_json
-from crawler.spider import HOME_SECTION, SectionState, SiteSpider
+from crawler.spider import SectionState, SiteSpider
+from store.models import HOME_SECTION
 
 log = logging.getLogger(__name__)
 

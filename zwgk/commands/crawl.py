@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from store.models import HOME_SECTION
 from zwgk.cli import add_config_option
 
 STATUS_ZH = {"ok": "成功", "partial": "部分失败", "failed": "失败", "timeout": "超时", "running": "进行中"}
@@ -57,7 +58,7 @@ def render_outcome(o) -> str:  # type: ignore[no-untyped-def]
         lines.append(f"  原因：{o.reason}")
     lines.append(f"  {'栏目':<12}{'结果':<10}{'条目':>6}{'页数':>6}{'声明总数':>10}  说明")
     for s in o.sections:
-        name = "首页" if s["section_id"] == "_home" else s["section_id"]
+        name = "首页" if s["section_id"] == HOME_SECTION else s["section_id"]
         declared = "" if s["declared_total"] is None else str(s["declared_total"])
         reason = (s["reason"] or "").replace("\n", " ")
         lines.append(
