@@ -38,7 +38,8 @@ MESSAGE = (
 class Inbox:
     """Keeps accepted messages and whether each came over TLS from the logged-in user."""
 
-    def __init__(self) -> None:
+    def __init__(self, password: str = PASSWORD) -> None:
+        self.password = password
         self.messages: list[tuple[bytes, bool, object]] = []
         self.logins: list[str] = []
 
@@ -50,7 +51,7 @@ class Inbox:
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:  # type: ignore[no-untyped-def]
         ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
             USER.encode(),
-            PASSWORD.encode(),
+            self.password.encode(),
         )
         if ok:
             self.logins.append(auth_data.login.decode())
@@ -83,8 +84,10 @@ def _mail(port: int, security: str) -> MailConfig:
     )
 
 
-def _start(port: int, security: str, cert: Path, key: Path) -> tuple[Controller, Inbox]:
-    inbox = Inbox()
+def _start(
+    port: int, security: str, cert: Path, key: Path, password: str = PASSWORD
+) -> tuple[Controller, Inbox]:
+    inbox = Inbox(password)
     tls = _server_context(cert, key)
     options: dict[str, object] = {"authenticator": inbox.authenticate, "auth_required": True}
     if security == "starttls":
@@ -128,6 +131,30 @@ def test_tls_and_login_from_the_environment(
         assert inbox.messages == []
 
         monkeypatch.setenv("TEST_ZWGK_SMTP_PASSWORD", PASSWORD)
+        smtp.send(mail, "office@example.gov.cn", MESSAGE)
+    finally:
+        controller.stop()
+    assert inbox.logins == [USER]
+    [(raw, over_tls, _auth)] = inbox.messages
+    assert over_tls and b"hello" in raw
+
+
+def test_non_ascii_password_logs_in_as_utf8(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """smtplib's login() encodes credentials as ASCII and raised UnicodeEncodeError for 中文 passwords."""
+    cert, key = certificate
+    port = free_port()
+    password = "政务公开-密码-2026"
+    controller, inbox = _start(port, "starttls", cert, key, password=password)
+    mail = _mail(port, "starttls")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    monkeypatch.setenv("TEST_ZWGK_SMTP_USER", USER)
+    try:
+        monkeypatch.setenv("TEST_ZWGK_SMTP_PASSWORD", "政务公开-错误")
+        with pytest.raises(smtplib.SMTPAuthenticationError):
+            smtp.send(mail, "office@example.gov.cn", MESSAGE)
+        monkeypatch.setenv("TEST_ZWGK_SMTP_PASSWORD", password)
         smtp.send(mail, "office@example.gov.cn", MESSAGE)
     finally:
         controller.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import ssl
@@ -35,7 +36,7 @@ def send(
             client.ehlo()
         user, password = mail.credentials()
         if user and password:
-            client.login(user, password)
+            _login(client, user, password)
         refused = client.sendmail(mail.sender, [recipient], payload)
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
@@ -44,6 +45,21 @@ def send(
         _quit(client, recipient)
     finally:
         client.close()
+
+
+def _login(client: smtplib.SMTP, user: str, password: str) -> None:
+    """Log in. smtplib encodes credentials as ASCII, so non-ASCII ones go as UTF-8 AUTH PLAIN (RFC 4616)."""
+    if user.isascii() and password.isascii():
+        client.login(user, password)
+        return
+    if not client.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("邮件服务器不支持 AUTH 登录")
+    if "PLAIN" not in client.esmtp_features["auth"].upper().split():
+        raise smtplib.SMTPException("邮件服务器不支持 AUTH PLAIN，含非 ASCII 字符的用户名或密码无法登录")
+    token = base64.b64encode(b"\0" + user.encode() + b"\0" + password.encode()).decode("ascii")
+    code, answer = client.docmd("AUTH", "PLAIN " + token)
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def _quit(client: smtplib.SMTP, recipient: str) -> None:
