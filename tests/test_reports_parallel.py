@@ -44,3 +44,13 @@ def test_workers_default_by_department_count() -> None:
     assert build._workers(None, 3) == 1
     assert build._workers(None, build.PARALLEL_MIN) >= 1
     assert build._workers(3, 1) == 3 and build._workers(0, 500) == 1
+
+
+def test_shares_balance_the_work_not_the_count() -> None:
+    ids = [f"d{i:03d}" for i in range(10)]
+    weights = {dep: (2000 if i % 2 == 0 else 30) for i, dep in enumerate(ids)}  # every other one is big
+    shares = build.balanced_shares(ids, weights, 2)
+    assert sorted(sum(shares, [])) == ids and all(s == sorted(s) for s in shares)
+    loads = [sum(weights[d] + build.DEPARTMENT_COST for d in s) for s in shares]
+    assert max(loads) - min(loads) <= 2000 + build.DEPARTMENT_COST  # by position: 10,000 against 150
+    assert build.balanced_shares(ids, {}, 3) == [ids[0::3], ids[1::3], ids[2::3]]  # no findings: by count
