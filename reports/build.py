@@ -148,7 +148,7 @@ def _reports(
     if kind == "weekly":
         return [scorecards.weekly(config, session, as_of)]
     ids = [department_id] if department_id else [d.id for d in config.departments]
-    snap = scorecards.snapshot(config, session, as_of)  # read once for every department
+    snap = scorecards.snapshot(config, session, as_of, ids)  # read once for every department
     return [scorecards.department(config, session, as_of, dep, snap=snap) for dep in ids]
 
 
@@ -205,7 +205,8 @@ def _build_share(
     one write lock, which another process's share waits for) lasts only as long as the inserts.
     Returns each department's written paths.
     """
-    snap = scorecards.snapshot(config, session, as_of)
+    share = ids if len(ids) < len(config.departments) else None  # a share: only its departments' findings
+    snap = scorecards.snapshot(config, session, as_of, share)
     with frozen_heap():
         built = [make(config, scorecards.department(config, session, as_of, dep, snap=snap), now) for dep in ids]
     for out in built:
@@ -265,8 +266,7 @@ def recipients(config: Config, report: Report) -> list[str]:
 def subject(report: Report) -> str:
     c = report.context
     if report.kind == "daily":
-        fails = sum(1 for r in c["open"] if r.status == "fail")
-        text = f"【政务公开日报】{report.as_of} {c['overall']}：未通过{fails}项，新增{len(c['new'])}项，逾期{len(c['overdue'])}项"
+        text = f"【政务公开日报】{report.as_of} {c['overall']}：未通过{c['fails']}项，新增{len(c['new'])}项，逾期{len(c['overdue'])}项"
     elif report.kind == "weekly":
         bad = sum(1 for r in c["ranking"] if r["score"].verdict != "合格")
         text = f"【政务公开周报】{report.period} 部门得分与排名：不合格{bad}个"

@@ -127,12 +127,19 @@ def finding_rows(
     """Turn finding rows (``reports.queries.findings_known_by``, columns in its FINDING_COLUMNS order)
     into report rows (sorted worst first)."""
     rows = []
-    local: dict[dt.datetime | None, dt.date | None] = {None: None}  # findings of one run share timestamps
+    # Dates and timestamps may come as stored text (reports.queries.RAW_DATES): parsed once per value.
+    local: dict[object, dt.date | None] = {None: None}  # findings of one run share timestamps
+    dates: dict[object, dt.date | None] = {None: None}
 
-    def day(value: dt.datetime | None) -> dt.date | None:
+    def day(value: dt.datetime | str | None) -> dt.date | None:
         if value not in local:
-            local[value] = local_date(value, tz)
+            local[value] = local_date(_timestamp(value), tz)
         return local[value]
+
+    def date(value: dt.date | str | None) -> dt.date | None:
+        if value not in dates:
+            dates[value] = dt.date.fromisoformat(value) if isinstance(value, str) else value
+        return dates[value]
 
     shown: dict[object, str] = {None: "", "": ""}
 
@@ -145,6 +152,7 @@ def finding_rows(
          resolved_at, reopened_count, evidence_url, captured_at, deduct) in findings:  # unpacked: Row attributes cost
         indicator = indicators.get(rule)
         severity = severity or (indicator.severity if indicator else "deduct")
+        due = date(due)
         overdue = None
         if status in ("fail", "warn") and due and due < as_of:
             overdue = (as_of - due).days
@@ -207,6 +215,13 @@ def overall_status(deps: Iterable[DepartmentRow]) -> str:
     if any(d.counts["unknown"] for d in deps):
         return "部分栏目无法判断"
     return "全部通过"
+
+
+def _timestamp(value: dt.datetime | str | None) -> dt.datetime | None:
+    """A stored naive timestamp: SQLite text (``2026-11-20 01:02:03.000000``) or the driver's datetime."""
+    if isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
 
 
 def _deduct(value: Any) -> float | None:

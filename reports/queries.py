@@ -5,31 +5,48 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import String, case, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store.models import CrawlRun, Finding, OutboxMessage, ScoreRecord, Section, Site
 
 FINDING_COLUMNS = ("id", "rule", "severity", "status", "due", "site_id", "section_id", "department_id",
                    "period", "message", "uncertain", "first_detected", "resolved_at", "reopened_count")
+RAW_DATES = ("due", "first_detected", "resolved_at")
 
 
-def findings_known_by(session: Session, until_utc: dt.datetime) -> list:
+def findings_known_by(session: Session, until_utc: dt.datetime, department_ids: Sequence[str] | None = None) -> list:
     """Every finding first detected before ``until_utc`` (naive UTC), in a stable order.
 
+    ``department_ids``: only these departments' findings (a share of the department reports).
+
     Plain rows of the columns the reports read (Core select: no ORM objects to build):
-    FINDING_COLUMNS, then evidence_url, captured_at, deduct (``reports.model.finding_rows``
+    FINDING_COLUMNS (RAW_DATES as stored: text on SQLite), then evidence_url, captured_at, deduct (``reports.model.finding_rows``
     unpacks them in this order). Of the JSON columns only what the reports show is extracted
     by the database: the first evidence's ``url`` and ``captured_at`` and ``details.deduct``
     (decoding whole evidence lists and details in Python was a third of a province's snapshot).
     """
-    cols = [getattr(Finding, c) for c in FINDING_COLUMNS]
+    # Dates and timestamps as the database returns them (SQLite: text, parsed in model.finding_rows
+    # once per distinct value; findings of one run share their timestamps) instead of through the
+    # dialect's per-row regular expression.
+    cols = [type_coerce(getattr(Finding, c), String).label(c) if c in RAW_DATES else getattr(Finding, c)
+            for c in FINDING_COLUMNS]
+    if session.get_bind().dialect.name == "sqlite":
+        # Only a number comes back (else NULL): no JSON text to decode per row, and reports.model._deduct
+        # ignores anything but numbers anyway.
+        path = literal("$.deduct")
+        deduct = case((func.json_type(Finding.details, path).in_(("integer", "real")),
+                       func.json_extract(Finding.details, path)), else_=None)
+    else:
+        deduct = Finding.details["deduct"]
     cols += [
         Finding.evidence[(0, "url")].as_string().label("evidence_url"),
         Finding.evidence[(0, "captured_at")].as_string().label("captured_at"),
-        Finding.details["deduct"].label("deduct"),
+        deduct.label("deduct"),
     ]
     stmt = select(*cols).where(Finding.first_detected < until_utc).order_by(Finding.id)
+    if department_ids is not None:
+        stmt = stmt.where(Finding.department_id.in_(list(department_ids)))
     return list(session.connection().execute(stmt))
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Finding lists in a report body stop here (worst first); the XLSX attachment has every row.
@@ -70,12 +72,11 @@ class Styles:
     """STYLES as the templates read them: ``S.th`` finds an attribute, ``S[r.status]`` and ``r.status in S`` work too.
 
     Jinja looks ``S.th`` up as an attribute first; on a dict that raises AttributeError before the
-    item lookup, about 1.6 M times for a province's department reports. In HTML each value is
-    escaped once here (``Markup``) instead of at every use: the output is the same.
+    item lookup. (Constant ``{{ S.name }}`` never gets here in HTML: see InlineStyles.)
     """
 
-    def __init__(self, styles: dict[str, str], *, html: bool) -> None:
-        self._styles = {k: Markup(escape(v)) if html else v for k, v in styles.items()}
+    def __init__(self, styles: dict[str, str]) -> None:
+        self._styles = dict(styles)
         self.__dict__.update(self._styles)
 
     def __getitem__(self, key: str) -> str:
@@ -85,10 +86,27 @@ class Styles:
         return key in self._styles
 
 
+_STYLE_REF = re.compile(r"\{\{\s*S\.(\w+)\s*\}\}")
+
+
+class InlineStyles(FileSystemLoader):
+    """Loads the HTML templates with each ``{{ S.name }}`` replaced by the escaped style text itself.
+
+    The output is the same as from the expression (the text autoescape would produce); the
+    compiled template then has one constant string where it had an attribute lookup and an
+    escape per use: about a dozen per finding in a department report, 3 M for a province.
+    Styles chosen at render time (``S[r.status]``) stay expressions.
+    """
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return _STYLE_REF.sub(lambda m: str(escape(STYLES[m[1]])), source), filename, uptodate
+
+
 @cache
 def _environment(html: bool) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=InlineStyles(str(TEMPLATES)) if html else FileSystemLoader(str(TEMPLATES)),
         autoescape=html,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -96,7 +114,7 @@ def _environment(html: bool) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(d=fmt_date, change=fmt_change, banner=banner_style, line=one_line)
-    env.globals["S"] = Styles(STYLES, html=html)
+    env.globals["S"] = Styles(STYLES)
     env.globals["LIST_LIMIT"] = LIST_LIMIT
     return env
 
