@@ -16,10 +16,13 @@ only checks for today; a past ``--as-of`` prints without recording.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
 
 from store.models import Finding, FindingEvent, utcnow
 
@@ -37,10 +40,11 @@ _MUTABLE = ("status", "message", "evidence", "details", "due", "uncertain", "sev
 _LOADED = ("id", "key", "status", "last_confirmed", "resolved_at", "reopened_count", "last_as_of")
 
 
-def _apply(finding: dict[str, Any], result: FindingResult, memo: dict[int, Any] | None = None) -> None:
+def _apply(finding: dict[str, Any], result: FindingResult) -> None:
+    # Evidence and details are kept as the result has them; they are JSON-encoded once, when the row is built.
     finding["message"] = result.message
     finding["evidence"] = result.evidence
-    finding["details"] = _jsonable(result.details, memo)
+    finding["details"] = result.details
     finding["due"] = result.due
     finding["uncertain"] = result.uncertain
     finding["severity"] = result.severity
@@ -75,13 +79,42 @@ def _jsonable(value, memo: dict[int, Any] | None = None):  # type: ignore[no-unt
     return value
 
 
+class _SlowPath(Exception):
+    pass
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.date):  # datetime included
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return list(value)
+    raise _SlowPath
+
+
+def encode_details(details: Any, dumps: Callable[[Any], str] = json.dumps) -> str:
+    """``dumps(_jsonable(details))`` without building the converted copy: json's C encoder converts dates
+    and sets through ``default``; anything else unusual (a key that is not a string, number, bool or None)
+    goes the old way. One difference: a True/False/None key would read true/false/null instead of
+    "True"/"False"/"None"; no kind keys details by those."""
+    if dumps is json.dumps:
+        try:
+            return _DETAILS_ENCODER(details)
+        except (_SlowPath, TypeError, ValueError):
+            pass
+    return dumps(_jsonable(details))
+
+
+_DETAILS_ENCODER = json.JSONEncoder(default=_default).encode
+
+
 def _existing(session, keys: list[str]) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
     """The stored findings for these keys (only the columns the lifecycle reads or writes)."""
     cols = [getattr(Finding, c) for c in _LOADED]
     out: dict[str, dict[str, Any]] = {}
+    connection = session.connection()
     for i in range(0, len(keys), CHUNK):
-        for row in session.execute(select(*cols).where(Finding.key.in_(keys[i:i + CHUNK]))):
-            out[row.key] = dict(row._mapping)
+        for row in connection.execute(select(*cols).where(Finding.key.in_(keys[i:i + CHUNK]))).all():
+            out[row[1]] = dict(zip(_LOADED, row, strict=True))
     return out
 
 
@@ -112,12 +145,63 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
     The engine records site batch by site batch in one transaction; a key must not span
     two batches (keys name their site, and a batch holds whole sites).
     """
+    write_plan(session, plan_batch(session, results, as_of, now), counts)
+
+
+@dataclass(slots=True)
+class Plan:
+    """What recording one batch writes, computed from the results and the stored findings of their keys.
+
+    Rows are tuples ready for the database driver: values bind-processed for the dialect the plan
+    was made for (dates as text on SQLite), evidence and details JSON-encoded. A plan is made where
+    the batch was judged (a worker process, on its own connection: a batch's keys are its own, so no
+    other batch's writes can change what it reads) and written by the recording process, in order.
+    """
+
+    dialect: str
+    inserts: list[tuple[Any, ...]]  # _INSERTED order
+    full: list[tuple[Any, ...]]  # _MUTABLE values, then the id
+    kept: list[tuple[Any, ...]]  # (last_as_of, id)
+    events: list[tuple[str, int | None, str | None, str, str]]  # key, id (None: inserted now), old, new, message
+    at: Any  # the events' time, processed
+    counts: dict[str, int]
+
+
+_INSERTED = ("key", "rule", "kind", "site_id", "section_id", "department_id", "period", "status", "severity", "due",
+             "message", "uncertain", "evidence", "details", "first_detected", "last_confirmed", "resolved_at",
+             "reopened_count", "last_as_of")
+
+
+def _dialect_key(dialect: Dialect) -> str:
+    return f"{dialect.name}+{dialect.driver}"
+
+
+def _processor(dialect: Dialect, column: str) -> Callable[[Any], Any]:
+    """The dialect's bind processing of one findings column, memoised per value (dates and times repeat)."""
+    proc = Finding.__table__.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    if proc is None:
+        return lambda value: value
+    memo: dict[Any, Any] = {}
+
+    def process(value: Any) -> Any:
+        try:
+            return memo[value]
+        except KeyError:
+            out = memo[value] = proc(value)
+            return out
+
+    return process
+
+
+def plan_batch(session, results: Iterable[FindingResult], as_of: dt.date, now: dt.datetime) -> Plan:  # type: ignore[no-untyped-def]
+    """The lifecycle transitions of one batch (see the module docstring) as rows to write."""
+    dialect = session.get_bind().dialect
     results = list(results)
+    counts = new_counts()
     known = _existing(session, list(dict.fromkeys(r.key for r in results)))
     created: dict[str, dict[str, Any]] = {}
     touched: dict[str, dict[str, Any]] = {}
     rewritten: set[str] = set()  # touched keys whose result fields were applied (the others: last_as_of only)
-    memo: dict[int, Any] = {}  # details parts shared by several results are converted once (results stay alive)
     events: list[tuple[str, str | None, str, str]] = []  # key, old, new, message
     for result in results:
         key = result.key
@@ -132,7 +216,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
                        "section_id": result.section, "period": result.period, "status": status,
                        "first_detected": now, "last_confirmed": now, "resolved_at": None, "reopened_count": 0,
                        "last_as_of": as_of}
-            _apply(finding, result, memo)
+            _apply(finding, result)
             created[key] = finding
             events.append((key, None, status, result.message))
             counts["new"] += 1
@@ -143,7 +227,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
         finding["last_as_of"] = as_of
         if status == "unknown":
             if old == "unknown":
-                _apply(finding, result, memo)
+                _apply(finding, result)
                 rewritten.add(key)
                 finding["last_confirmed"] = now
             counts["kept"] += 1
@@ -157,7 +241,7 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
                 counts["confirmed"] += 1
             finding["status"] = status
             finding["last_confirmed"] = now
-            _apply(finding, result, memo)
+            _apply(finding, result)
             rewritten.add(key)
             if old != status:
                 events.append((key, old, status, result.message))
@@ -166,32 +250,96 @@ def record_batch(session, results: Iterable[FindingResult], as_of: dt.date, now:
         if old != "pass":
             finding["status"] = "pass"
             finding["resolved_at"] = now
-            _apply(finding, result, memo)
+            _apply(finding, result)
             rewritten.add(key)
             events.append((key, old, "pass", result.message))
             counts["resolved"] += 1
-    _write(session, created, touched, rewritten, events, now)
+
+    # Rows for the driver. JSON as SQLAlchemy's JSON type writes it (the dialect's serializer, json.dumps
+    # by default; PostgreSQL stores json text as given); other values through the column types' processors.
+    dumps = getattr(dialect, "_json_serializer", None) or json.dumps
+    due, uncertain, stamp, day = (_processor(dialect, c) for c in ("due", "uncertain", "last_confirmed", "last_as_of"))
+    inserts = [(f["key"], f["rule"], f["kind"], f["site_id"], f["section_id"], f["department_id"], f["period"],
+                f["status"], f["severity"], due(f["due"]), f["message"], uncertain(f["uncertain"]),
+                dumps(f["evidence"]), encode_details(f["details"], dumps), stamp(f["first_detected"]),
+                stamp(f["last_confirmed"]), stamp(f["resolved_at"]), f["reopened_count"], day(f["last_as_of"]))
+               for f in created.values()]
+    full = [(f["status"], f["message"], dumps(f["evidence"]), encode_details(f["details"], dumps), due(f["due"]),
+             uncertain(f["uncertain"]), f["severity"], f["department_id"], stamp(f["last_confirmed"]),
+             stamp(f["resolved_at"]), f["reopened_count"], day(f["last_as_of"]), f["id"])
+            for k, f in touched.items() if k in rewritten]
+    kept = [(day(f["last_as_of"]), f["id"]) for k, f in touched.items() if k not in rewritten]
+    ids = {k: f["id"] for k, f in touched.items()}
+    return Plan(_dialect_key(dialect), inserts, full, kept,
+                [(key, ids.get(key), old, new, message) for key, old, new, message in events],
+                _processor(dialect, "last_confirmed")(now), counts)
 
 
-def _write(session, created: dict[str, dict[str, Any]], touched: dict[str, dict[str, Any]],  # type: ignore[no-untyped-def]
-           rewritten: set[str], events: list[tuple[str, str | None, str, str]], now: dt.datetime) -> None:
-    if created:
-        session.execute(insert(Finding), list(created.values()))
-    full = [{"_id": f["id"], **{c: f[c] for c in _MUTABLE}} for k, f in touched.items() if k in rewritten]
-    if full:
-        stmt = update(Finding).where(Finding.id == bindparam("_id")).values({c: bindparam(c) for c in _MUTABLE})
-        session.connection().execute(stmt, full)
-    kept = [{"_id": f["id"], "last_as_of": f["last_as_of"]} for k, f in touched.items() if k not in rewritten]
-    if kept:
-        stmt = update(Finding).where(Finding.id == bindparam("_id")).values(last_as_of=bindparam("last_as_of"))
-        session.connection().execute(stmt, kept)
-    if events:
-        ids = {k: f["id"] for k, f in touched.items()}
-        new_keys = list(created)
+class _Statement:
+    """One compiled statement run through the driver's executemany with rows in a given column order."""
+
+    def __init__(self, stmt: Any, names: tuple[str, ...], dialect: Dialect) -> None:
+        compiled = stmt.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.names = names
+        self.named = not compiled.positional
+        order = [] if self.named else list(compiled.positiontup or ())
+        if not self.named and sorted(order) != sorted(names):
+            raise RuntimeError(f"unexpected parameters {order} for {names}")
+        self.index = None if self.named or order == list(names) else [names.index(n) for n in order]
+
+    def executemany(self, connection: Any, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.named:
+            params: list[Any] = [dict(zip(self.names, row, strict=True)) for row in rows]
+        elif self.index is not None:
+            params = [tuple(row[i] for i in self.index) for row in rows]
+        else:
+            params = rows
+        connection.exec_driver_sql(self.sql, params)
+
+
+_statements: dict[str, dict[str, _Statement]] = {}
+
+
+def _compiled(dialect: Dialect) -> dict[str, _Statement]:
+    key = _dialect_key(dialect)
+    done = _statements.get(key)
+    if done is None:
+        table, events = Finding.__table__, FindingEvent.__table__
+        by_id = table.c.id == bindparam("_id")
+        event_cols = ("finding_id", "at", "old_status", "new_status", "message")
+        done = _statements[key] = {
+            "insert": _Statement(insert(table).values({c: bindparam(c) for c in _INSERTED}), _INSERTED, dialect),
+            "full": _Statement(update(table).where(by_id).values({c: bindparam(c) for c in _MUTABLE}),
+                               (*_MUTABLE, "_id"), dialect),
+            "kept": _Statement(update(table).where(by_id).values(last_as_of=bindparam("last_as_of")),
+                               ("last_as_of", "_id"), dialect),
+            "event": _Statement(insert(events).values({c: bindparam(c) for c in event_cols}), event_cols, dialect),
+        }
+    return done
+
+
+def write_plan(session, plan: Plan, counts: dict[str, int] | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Write a batch's plan in the caller's transaction (through the driver: the rows are ready)."""
+    connection = session.connection()
+    dialect = connection.dialect
+    if plan.dialect != _dialect_key(dialect):
+        raise ValueError(f"plan made for {plan.dialect}, written to {_dialect_key(dialect)}")
+    statements = _compiled(dialect)
+    statements["insert"].executemany(connection, plan.inserts)
+    statements["full"].executemany(connection, plan.full)
+    statements["kept"].executemany(connection, plan.kept)
+    if plan.events:
+        new_keys = list(dict.fromkeys(key for key, ident, *_ in plan.events if ident is None))
+        ids: dict[str, int] = {}
         for i in range(0, len(new_keys), CHUNK):
-            chunk = new_keys[i:i + CHUNK]
-            rows = session.execute(select(Finding.key, Finding.id).where(Finding.key.in_(chunk)))
+            rows = session.execute(select(Finding.key, Finding.id).where(Finding.key.in_(new_keys[i:i + CHUNK])))
             ids.update((key, ident) for key, ident in rows)
-        session.execute(insert(FindingEvent), [
-            {"finding_id": ids[key], "at": now, "old_status": old, "new_status": new, "message": message}
-            for key, old, new, message in events])
+        statements["event"].executemany(connection, [
+            (ident if ident is not None else ids[key], plan.at, old, new, message)
+            for key, ident, old, new, message in plan.events])
+    if counts is not None:
+        for name, value in plan.counts.items():
+            counts[name] += value

@@ -6,6 +6,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
@@ -47,8 +48,9 @@ def add_months(year: int, month: int, n: int) -> tuple[int, int]:
 _MONTHS_PER = {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}
 
 
+@lru_cache(maxsize=8192)
 def period_of(day: dt.date, frequency: str) -> Period:
-    """The period of ``frequency`` that contains ``day``."""
+    """The period of ``frequency`` that contains ``day`` (memoised: periods are immutable, days repeat)."""
     if frequency == "weekly":
         start = day - dt.timedelta(days=day.weekday())
         return Period(start, start + dt.timedelta(days=6), "weekly")
@@ -93,7 +95,19 @@ def title_period(title: str, frequency: str, published: dt.date | None = None) -
 
     A month without a year ("10月份低保发放情况") is the latest such month not after ``published``.
     """
-    title = title or ""
+    found = _title_period(title or "", frequency)
+    if type(found) is int:  # a bare month
+        if not published:
+            return None
+        year = published.year if found <= published.month else published.year - 1
+        return period_of(dt.date(year, found, 1), "monthly")
+    return found  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=65536)
+def _title_period(title: str, frequency: str) -> Period | int | None:
+    """``title_period`` without the publication date: a period, a bare month number (1–12), or None.
+    Memoised per title: the same list titles come back in every section and every run."""
     if frequency == "monthly":
         m = _MONTH_RE.search(title)
         if m and 1 <= int(m.group(2)) <= 12:
@@ -102,10 +116,8 @@ def title_period(title: str, frequency: str, published: dt.date | None = None) -
         if r and 1 <= int(r.group(3)) <= 12:
             return period_of(dt.date(int(r.group(1)), int(r.group(3)), 1), "monthly")
         bare = _BARE_MONTH_RE.search(title)
-        if bare and published and 1 <= int(bare.group(1)) <= 12 and not _YEAR_RE.search(title):
-            month = int(bare.group(1))
-            year = published.year if month <= published.month else published.year - 1
-            return period_of(dt.date(year, month, 1), "monthly")
+        if bare and 1 <= int(bare.group(1)) <= 12 and not _YEAR_RE.search(title):
+            return int(bare.group(1))
         return None
     if frequency == "quarterly":
         m = _QUARTER_RE.search(title)

@@ -264,34 +264,42 @@ def _attachments_bulk(session: Session, page_ids: list[int], cutoff: dt.datetime
 
 
 def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[tuple[str, str], list[ItemView]]:
-    """Items per (site, section) as ``section_items`` reads them, for many sites in one query."""
+    """Items per (site, section) as ``section_items`` reads them, for many sites in one query.
+
+    The pages come in a second query (only the items that have one, about one in ten): the items
+    query then carries 9 columns instead of the 24 of an outer join with ``pages``.
+    """
     i, p = Item, Page
-    stmt = (
+    visible = (i.site_id.in_(site_ids), i.first_seen < cutoff, (i.gone_at.is_(None)) | (i.gone_at >= cutoff))
+    connection = session.connection()
+    rows = connection.execute(
         select(i.site_id, i.section_id, i.url, i.title, i.published, i.date_source, i.written_date, i.first_seen,
-               p.id, p.url, p.fetched_at, p.outcome, p.reason, p.title, p.text, p.meta, p.xxgk, p.pubdate,
-               p.written_date, p.doc_number, p.validity, p.warc_file, p.warc_offset, p.warc_length)
-        .outerjoin(p, p.id == i.page_id)
-        .where(i.site_id.in_(site_ids), i.first_seen < cutoff)
-        .where((i.gone_at.is_(None)) | (i.gone_at >= cutoff))
+               i.page_id)
+        .where(*visible)
         .order_by(i.site_id, i.section_id, i.published.nulls_first(), i.id)
-    )
-    rows = session.connection().execute(stmt).all()
-    # a page is visible when it was fetched before the cutoff (index 8: page id, 10: fetched_at, 9: page URL)
-    seen = [r for r in rows if r[8] is not None and r[10] < cutoff]
-    attachments = _attachments_bulk(session, sorted({r[8] for r in seen}), cutoff) if seen else {}
-    links = _page_links(session, list(dict.fromkeys(r[9] for r in seen)))
+    ).all()
+    # a page is visible when it was fetched before the cutoff
+    pages = connection.execute(
+        select(p.id, p.url, p.fetched_at, p.outcome, p.reason, p.title, p.text, p.meta, p.xxgk, p.pubdate,
+               p.written_date, p.doc_number, p.validity, p.warc_file, p.warc_offset, p.warc_length)
+        .where(p.id.in_(select(i.page_id).where(*visible, i.page_id.is_not(None))), p.fetched_at < cutoff)
+    ).all() if any(r[8] is not None for r in rows) else []
+    attachments = _attachments_bulk(session, sorted(r[0] for r in pages), cutoff) if pages else {}
+    links = _page_links(session, [r[1] for r in pages])
+    views: dict[int, PageView] = {}
+    for (pid, purl, fetched_at, outcome, reason, ptitle, text, meta, xxgk, pubdate, pwritten, doc_number, validity,
+         wf, wo, wl) in pages:
+        views[pid] = PageView(
+            url=purl, fetched_at=fetched_at, outcome=outcome, reason=reason, title=ptitle, text=text,
+            meta=meta or {}, xxgk=xxgk or {}, pubdate=pubdate, written_date=pwritten,
+            doc_number=doc_number, validity=validity, evidence=_evidence(purl, fetched_at, wf, wo, wl),
+            attachments=tuple(attachments.get(pid, ())), links=frozenset(links.get(purl, ())),
+        )
     out: dict[tuple[str, str], list[ItemView]] = defaultdict(list)
-    for (site_id, section_id, url, title, published, date_source, written, first_seen, pid, purl, fetched_at,
-         outcome, reason, ptitle, text, meta, xxgk, pubdate, pwritten, doc_number, validity, wf, wo, wl) in rows:
-        view = None
-        if pid is not None and fetched_at < cutoff:
-            view = PageView(
-                url=purl, fetched_at=fetched_at, outcome=outcome, reason=reason, title=ptitle, text=text,
-                meta=meta or {}, xxgk=xxgk or {}, pubdate=pubdate, written_date=pwritten,
-                doc_number=doc_number, validity=validity, evidence=_evidence(purl, fetched_at, wf, wo, wl),
-                attachments=tuple(attachments.get(pid, ())), links=frozenset(links.get(purl, ())),
-            )
-        out[(site_id, section_id)].append(ItemView(url, title, published, date_source, written, first_seen, view))
+    view = views.get
+    for site_id, section_id, url, title, published, date_source, written, first_seen, pid in rows:
+        out[(site_id, section_id)].append(ItemView(url, title, published, date_source, written, first_seen,
+                                                   view(pid) if pid is not None else None))
     return out
 
 

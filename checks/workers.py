@@ -1,7 +1,9 @@
 """Site batches judged in worker processes (one per core); the caller records them in order.
 
 Each worker opens its own connection to the database (never the parent's), loads one batch of
-sites at a time, runs ``checks.engine.evaluate`` on it and sends the results back pickled. The
+sites at a time, runs ``checks.engine.evaluate`` on it and, when the run records, reads the stored
+findings of the batch's keys and works out the lifecycle rows (``checks.lifecycle.plan_batch``);
+it sends the results and those rows back pickled. The
 batches come back in their original order (``Pool.imap``), so a caller that records them one by
 one writes findings and events exactly as the serial loop does. Writing stays in the caller:
 SQLite takes one writer at a time, and the lifecycle of a key depends on the order of writes.
@@ -14,6 +16,7 @@ threaded process can copy a lock that some other thread holds.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import threading
@@ -24,6 +27,7 @@ from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
     from checks.engine import FindingResult
+    from checks.lifecycle import Plan
     from checks.packs import Registry
     from zwgk.config import Config, SiteConfig
 
@@ -52,32 +56,36 @@ def start_method() -> str:
 
 
 def _init(config: Config, registry: Registry, url: str, as_of: dt.date, cutoff: dt.datetime,
-          section_id: str | None) -> None:
+          section_id: str | None, now: dt.datetime | None) -> None:
     from checks.calendar import WorkCalendar
     from store.db import Database
 
-    _state.update(config=config, registry=registry, as_of=as_of, cutoff=cutoff, section_id=section_id,
+    _state.update(config=config, registry=registry, as_of=as_of, cutoff=cutoff, section_id=section_id, now=now,
                   calendar=WorkCalendar(config.calendar), db=Database(url, run_migrations=False))
+    # The worker's garbage is acyclic but plentiful (a batch's rows and views): automatic collections
+    # kept walking it and everything inherited (the config). Collected once before each batch instead.
+    gc.disable()
+    gc.freeze()
 
 
-def _judge(sites: list[SiteConfig]) -> list[FindingResult]:
-    from checks.engine import evaluate
-    from checks.queries import load_sites
+def _judge(sites: list[SiteConfig]) -> tuple[list[FindingResult], Plan | None]:
+    from checks.engine import judge_batch
 
     s = _state
-    with s["db"].session() as session:
-        data = load_sites(session, sites, s["cutoff"])
-    return evaluate(s["registry"], data, s["as_of"], s["calendar"], config=s["config"], cutoff=s["cutoff"],
-                    section_id=s["section_id"])
+    gc.collect()  # the previous batch's cycles, if any (its results are gone: sent)
+    return judge_batch(s["db"], s["registry"], sites, s["as_of"], s["calendar"], s["config"], s["cutoff"],
+                       s["section_id"], s["now"])
 
 
 def judge_in_workers(
     config: Config, registry: Registry, url: str, batches: list[list[SiteConfig]], as_of: dt.date,
     cutoff: dt.datetime, section_id: str | None, workers: int, *, method: str | None = None,
-) -> Iterator[list[FindingResult]]:
-    """The results of each batch, in batch order, judged by ``workers`` processes."""
+    now: dt.datetime | None = None,
+) -> Iterator[tuple[list[FindingResult], Plan | None]]:
+    """The results of each batch, in batch order, judged by ``workers`` processes; with ``now`` (recording)
+    also the batch's lifecycle plan (``checks.lifecycle.plan_batch``) for the caller to write."""
     ctx = multiprocessing.get_context(method or start_method())
-    pool = ctx.Pool(workers, initializer=_init, initargs=(config, registry, url, as_of, cutoff, section_id))
+    pool = ctx.Pool(workers, initializer=_init, initargs=(config, registry, url, as_of, cutoff, section_id, now))
     try:
         yield from pool.imap(_judge, batches)
         pool.close()

@@ -127,18 +127,19 @@ def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[
     words = get(KIND, params, "interpretation_keywords")
     is_interp = lambda i: any(w in (i.title or "") for w in words)  # noqa: E731
     items = list({i.url: i for s in pool for i in s.items}.values())
-    interps = [i for i in items if is_interp(i)]
+    flags = [is_interp(i) for i in items]
+    interps = [i for i, flag in zip(items, flags, strict=True) if flag]
+    others = [i for i, flag in zip(items, flags, strict=True) if not flag]
     since = ctx.as_of - dt.timedelta(days=get(KIND, params, "lookback_days"))
     keywords = get(KIND, params, "keywords")
-    policies = [i for i in items if not is_interp(i) and matches_keywords(i.title, keywords)
-                and i.published and i.published >= since]
+    policies = [i for i in others if matches_keywords(i.title, keywords) and i.published and i.published >= since]
     if unreadable and section.config.id not in unreadable:
         return [Outcome("unknown", f"政策文件栏目 {'、'.join(unreadable)} 无法读取，无法判断解读是否及时",
                         details={"unreadable": unreadable})]
     n = get(KIND, params, "within_working_days")
     min_shared = get(KIND, params, "min_shared")
     # every non-解读 title of the pool, not only the window's policies: a steadier count of what is common
-    common = common_terms([i.title for i in items if not is_interp(i)], {s.site.name for s in pool})
+    common = common_terms([i.title for i in others], {s.site.name for s in pool})
     prepared = InterpretationIndex(interps, common)
     shown: dict[tuple[int, str], dict[str, Any]] = {}  # one details entry per (interpretation, how), shared
     listed: dict[int, list[dict[str, Any]]] = {}

@@ -25,7 +25,9 @@ def matches_keywords(title: str, keywords: list[str]) -> bool:
 
 
 def relevant_items(section: SectionData, keywords: list[str]) -> list[ItemView]:
-    return [i for i in section.items if matches_keywords(i.title, keywords)]
+    if not keywords:
+        return list(section.items)
+    return [i for i in section.items if any(k in (i.title or "") for k in keywords)]
 
 
 def item_evidence(items: list[ItemView], limit: int = 5) -> list[dict[str, Any]]:
