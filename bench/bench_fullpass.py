@@ -31,7 +31,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
-sys.path.insert(0, str(ROOT))
+# ZWGK_CODE_ROOT runs the same benchmark against another checkout (e.g. `git archive` of the baseline): its
+# crawler, store and zwgk are imported, and its crawl workers run from there: `python -m crawler` puts the
+# working directory first on sys.path, ahead of crawler.workerproc's PYTHONPATH, hence the chdir.
+if os.environ.get("ZWGK_CODE_ROOT"):
+    os.chdir(os.environ["ZWGK_CODE_ROOT"])
+sys.path.insert(0, os.environ.get("ZWGK_CODE_ROOT", str(ROOT)))
 
 from sqlalchemy import func, select  # noqa: E402
 
@@ -200,12 +205,14 @@ def main() -> None:
 
         runner.EXTRA_RESTARTS = args.restart_budget
     out = WORK / f"synth-{args.sites}x{args.sections}x{args.items}"
+    load_start = os.getloadavg()
     t0 = time.monotonic()
     manifest = generate(out, args.sites, args.sections, args.items, base_port=args.base_port,
                         refused_port=args.base_port - 1)
     gen_s = time.monotonic() - t0
     expected = {u for s in manifest["sites"] for u in s["broken"]}
-    print(f"generated {manifest['totals']} in {gen_s:.1f}s", file=sys.stderr)
+    print(f"generated {manifest['totals']} in {gen_s:.1f}s; code from {Path(pipeline.__file__).parent.parent}",
+          file=sys.stderr)
     rounds: dict[str, list[dict[str, Any]]] = {"cold": [], "links": [], "second": [], "bare": [], "bare_core": [],
                                                "linkinator": []}
     counts: dict[str, int] = {}
@@ -230,6 +237,8 @@ def main() -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     summary: dict[str, Any] = {
         "label": args.label,
+        "code_root": os.environ.get("ZWGK_CODE_ROOT", str(ROOT)),
+        "load": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()]},
         "machine": {"nproc": os.cpu_count(), "cpu": cpu_model(), "python": platform.python_version()},
         "shape": manifest["shape"], "totals": manifest["totals"], "stored": counts, "runs": args.runs,
         "medians": {name: {k: med(rows, k) for k in ("wall", "cpu")} for name, rows in rounds.items() if rows},
@@ -258,8 +267,8 @@ def main() -> None:
             fullpass / summary["medians"]["linkinator"]["wall"], 2)
     with (WORK / "synth-results.jsonl").open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(summary, ensure_ascii=False) + "\n")
-    print(json.dumps({k: summary[k] for k in ("shape", "totals", "stored", "medians", "derived")}, indent=1,
-                     ensure_ascii=False))
+    keys = ("code_root", "load", "shape", "totals", "stored", "medians", "derived")
+    print(json.dumps({k: summary[k] for k in keys}, indent=1, ensure_ascii=False))
 
 
 if __name__ == "__main__":

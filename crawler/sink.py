@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,14 @@ from store.models import Attachment, Item, Link, LinkRef, ListSnapshot, Page, Se
 DATE_RANK = {"meta": 0, "page": 1, "xxgk": 1, "list": 2, "url": 3, "none": 4}
 CHUNK = 400
 FLUSH_ATTEMPTS = 4  # a batch that lost a race on a unique key to another writer is written again
+# Core tables: the rows of a batch go in through executemany, not one ORM object (and event chain) each.
+LINKS, LINK_REFS = Link.__table__, LinkRef.__table__
+ATTACHMENTS, SNAPSHOTS = Attachment.__table__, ListSnapshot.__table__
+ITEMS, PAGES = Item.__table__, Page.__table__
+PAGE_STATE = (PAGES.c.id, PAGES.c.url, PAGES.c.written_date, PAGES.c.pubdate_source, PAGES.c.outcome, PAGES.c.pubdate)
+ITEM_REFINE_NAMES = ("page_id", "written_date", "published", "published_at", "date_source")
+ITEM_REFINE = (ITEMS.c.id, ITEMS.c.url, *(ITEMS.c[name] for name in ITEM_REFINE_NAMES))
+ITEM_WRITE = ("title", "last_seen", "last_snapshot_id", "gone_at", "list_date", *ITEM_REFINE_NAMES)
 # Column limits that PostgreSQL enforces (SQLite does not): a longer value would fail the whole batch.
 URL_MAX = Link.__table__.c.url.type.length
 VALIDATOR_MAX = {"etag": Page.__table__.c.etag.type.length,
@@ -169,10 +177,8 @@ class Sink:
 
     def _write_snapshots(self, s: Session) -> None:
         for key, columns in self._snapshots.items():
-            row = ListSnapshot(run_id=self.run_id, site_id=self.site_id, **columns)
-            s.add(row)
-            s.flush()
-            self._snapshot_ids[key] = row.id
+            result = s.execute(insert(SNAPSHOTS).values(run_id=self.run_id, site_id=self.site_id, **columns))
+            self._snapshot_ids[key] = result.inserted_primary_key[0]
         self._snapshots.clear()
 
     def _write_items(self, s: Session) -> None:
@@ -180,42 +186,51 @@ class Sink:
         self._items = {}
         if not rows:
             return
-        existing: dict[tuple[str, str], Item] = {}
+        existing: dict[tuple[str, str], dict[str, Any]] = {}
         for batch in _chunks({url for _, url in rows}):
-            for item in s.scalars(select(Item).where(Item.site_id == self.site_id, Item.url.in_(batch))):
-                existing[(item.section_id, item.url)] = item
-        pages = self._pages_by_url(s, {url for _, url in rows})
+            for item in s.execute(select(ITEMS).where(ITEMS.c.site_id == self.site_id, ITEMS.c.url.in_(batch))):
+                existing[(item.section_id, item.url)] = dict(item._mapping)
+        pages = self._page_states(s, {url for _, url in rows})
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for key, row in rows.items():
             snap_id = self._snapshot_ids.get(row.snapshot_key)
             item = existing.get(key)
             if item is None:
-                item = Item(
-                    site_id=self.site_id,
-                    section_id=row.section_id,
-                    url=row.url,
-                    title=row.title,
-                    first_seen=row.seen_at,
-                    first_snapshot_id=snap_id,
-                    date_source="none",
-                )
-                s.add(item)
+                item = {"site_id": self.site_id, "section_id": row.section_id, "url": row.url, "title": row.title,
+                        "first_seen": row.seen_at, "first_snapshot_id": snap_id, "date_source": "none",
+                        "list_date": None, "published": None, "published_at": None, "written_date": None,
+                        "page_id": None}
+                inserts.append(item)
                 self._bump("items_new")
-            item.title = row.title or item.title
-            item.last_seen = row.seen_at
-            item.last_snapshot_id = snap_id
-            item.gone_at = None
-            item.list_date = row.list_date if row.date_source == "list" else item.list_date
-            if row.list_date and DATE_RANK.get(row.date_source, 4) <= DATE_RANK.get(item.date_source, 4):
-                item.published = row.list_date
-                item.date_source = row.date_source
+            else:
+                updates.append(item)
+            item["title"] = row.title or item["title"]
+            item["last_seen"] = row.seen_at
+            item["last_snapshot_id"] = snap_id
+            item["gone_at"] = None
+            item["list_date"] = row.list_date if row.date_source == "list" else item["list_date"]
+            if row.list_date and DATE_RANK.get(row.date_source, 4) <= DATE_RANK.get(item["date_source"], 4):
+                item["published"] = row.list_date
+                item["date_source"] = row.date_source
             page = pages.get(row.url)
             if page is not None:
-                _refine_from_page(item, page)
+                item.update(_page_refinement(page, item["date_source"]))
+        if inserts:
+            s.execute(insert(ITEMS), inserts)
+        if updates:
+            self._update_items(s, updates, ITEM_WRITE)
 
-    def _pages_by_url(self, s: Session, urls: set[str]) -> dict[str, Page]:
-        out: dict[str, Page] = {}
+    def _update_items(self, s: Session, rows: list[dict[str, Any]], names: tuple[str, ...]) -> None:
+        stmt = update(ITEMS).where(ITEMS.c.id == bindparam("b_id")).values(
+            {name: bindparam(f"b_{name}") for name in names})
+        s.execute(stmt, [{"b_id": row["id"], **{f"b_{name}": row[name] for name in names}} for row in rows])
+
+    def _page_states(self, s: Session, urls: set[str]) -> dict[str, Any]:
+        """What items take from their stored pages, by URL."""
+        out: dict[str, Any] = {}
         for batch in _chunks(urls):
-            for page in s.scalars(select(Page).where(Page.url.in_(batch))):
+            for page in s.execute(select(*PAGE_STATE).where(PAGES.c.url.in_(batch))):
                 out[page.url] = page
         return out
 
@@ -224,51 +239,92 @@ class Sink:
         self._pages = {}
         if not rows:
             return
-        pages = self._pages_by_url(s, set(rows))
+        existing: dict[str, tuple[int, str]] = {}  # url -> (page id, outcome)
+        for batch in _chunks(set(rows)):
+            for page_id, url, outcome in s.execute(
+                    select(PAGES.c.id, PAGES.c.url, PAGES.c.outcome).where(PAGES.c.url.in_(batch))):
+                existing[url] = (page_id, outcome)
+        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for url, columns in rows.items():
-            columns = dict(columns)
-            unchanged = columns.pop("unchanged", False)
-            keep_if_ok = columns.pop("keep_if_ok", False)
-            page = pages.get(url)
-            if page is None:
+            values = dict(columns)
+            unchanged = values.pop("unchanged", False)
+            keep_if_ok = values.pop("keep_if_ok", False)
+            found = existing.get(url)
+            if found is None:
                 if unchanged:
                     continue
-                page = Page(url=url, site_id=self.site_id)
-                s.add(page)
-                pages[url] = page
+                values.update(url=url, site_id=self.site_id)
+                inserts.setdefault(tuple(sorted(values)), []).append(values)
                 self._bump("pages_new")
-            elif keep_if_ok and page.outcome == "ok":
+            elif keep_if_ok and found[1] == "ok":
                 continue  # a transient failure does not erase what was read before
-            if not unchanged:
-                for name, value in columns.items():
-                    setattr(page, name, value)
-        s.flush()
+            elif not unchanged and values:
+                updates.setdefault(tuple(sorted(values)), []).append(
+                    {"b_id": found[0], **{f"b_{k}": v for k, v in values.items()}})
+        for group in inserts.values():
+            s.execute(insert(PAGES), group)
+        for names, group in updates.items():
+            stmt = (update(PAGES).where(PAGES.c.id == bindparam("b_id"))
+                    .values({name: bindparam(f"b_{name}") for name in names}))
+            s.execute(stmt, group)
         # Link items of this site to their page and refine their dates.
+        pages = self._page_states(s, set(rows))
+        changed: list[dict[str, Any]] = []
         for batch in _chunks(list(rows)):
-            for item in s.scalars(select(Item).where(Item.site_id == self.site_id, Item.url.in_(batch))):
-                page = pages.get(item.url)
-                if page is not None:
-                    _refine_from_page(item, page)
+            for row in s.execute(select(*ITEM_REFINE).where(ITEMS.c.site_id == self.site_id, ITEMS.c.url.in_(batch))):
+                page = pages.get(row.url)
+                if page is None:
+                    continue
+                item = dict(row._mapping)
+                refined = _page_refinement(page, item["date_source"])
+                if any(item[name] != value for name, value in refined.items()):
+                    item.update(refined)
+                    changed.append(item)
+        if changed:
+            self._update_items(s, changed, ITEM_REFINE_NAMES)
 
     def _write_attachments(self, s: Session) -> None:
         rows = self._attachments
         self._attachments = {}
         if not rows:
             return
-        pages = self._pages_by_url(s, {p for p, _ in rows})
+        s.flush()  # the batch's pages have their ids
+        page_ids = {url: page_id for url, page_id in self._page_ids(s, {p for p, _ in rows})}
+        existing: dict[tuple[int, str], tuple[int, str]] = {}  # (page id, url) -> (attachment id, outcome)
+        for batch in _chunks(set(page_ids.values())):
+            query = select(ATTACHMENTS.c.id, ATTACHMENTS.c.page_id, ATTACHMENTS.c.url, ATTACHMENTS.c.outcome)
+            for att_id, page_id, url, outcome in s.execute(query.where(ATTACHMENTS.c.page_id.in_(batch))):
+                existing[(page_id, url)] = (att_id, outcome)
+        # executemany needs one column set per statement: rows are grouped by the columns they carry.
+        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for (page_url, url), columns in rows.items():
-            page = pages.get(page_url)
-            if page is None:
+            page_id = page_ids.get(page_url)
+            if page_id is None:
                 continue
-            att = s.scalar(select(Attachment).where(Attachment.page_id == page.id, Attachment.url == url))
-            if att is None:
-                att = Attachment(page_id=page.id, url=url)
-                s.add(att)
-            elif columns.get("outcome") != "ok" and att.outcome == "ok" and columns.get("keep_if_ok"):
+            found = existing.get((page_id, url))
+            if found is not None and columns.get("outcome") != "ok" and found[1] == "ok" and columns.get("keep_if_ok"):
                 continue
-            columns = {k: v for k, v in columns.items() if k != "keep_if_ok"}
-            for name, value in columns.items():
-                setattr(att, name, value)
+            values = {k: v for k, v in columns.items() if k != "keep_if_ok"}
+            if found is None:
+                values.update(page_id=page_id, url=url)
+                inserts.setdefault(tuple(sorted(values)), []).append(values)
+            else:
+                updates.setdefault(tuple(sorted(values)), []).append(
+                    {"b_id": found[0], **{f"b_{k}": v for k, v in values.items()}})
+        for group in inserts.values():
+            s.execute(insert(ATTACHMENTS), group)
+        for names, group in updates.items():
+            stmt = (update(ATTACHMENTS).where(ATTACHMENTS.c.id == bindparam("b_id"))
+                    .values({name: bindparam(f"b_{name}") for name in names}))
+            s.execute(stmt, group)
+
+    def _page_ids(self, s: Session, urls: set[str]) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        for batch in _chunks(urls):
+            out += s.execute(select(Page.url, Page.id).where(Page.url.in_(batch))).tuples().all()
+        return out
 
     def _write_links(self, s: Session) -> None:
         rows = self._links
@@ -277,39 +333,48 @@ class Sink:
             return
         now = utcnow()
         urls = {url for _, url in rows}
-        links: dict[str, Link] = {}
-        for batch in _chunks(urls):
-            for link in s.scalars(select(Link).where(Link.url.in_(batch))):
-                links[link.url] = link
-        for url in urls - set(links):
-            link = Link(url=url, host=(urlsplit(url).hostname or "").lower(), first_seen=now)
-            s.add(link)
-            links[url] = link
-        s.flush()
+        link_ids = self._link_ids(s, urls)
+        new = [{"url": url, "host": (urlsplit(url).hostname or "").lower(), "first_seen": now}
+               for url in urls - set(link_ids)]
+        if new:
+            s.execute(insert(LINKS), new)
+            link_ids.update(self._link_ids(s, {row["url"] for row in new}))
         # Only the refs of this batch's source pages: by link id it loaded every page's ref to a shared link
         # (a section's list URL is linked from each of its articles).
-        refs: dict[tuple[int, str], LinkRef] = {}
+        refs: dict[tuple[int, str], tuple[int, bool]] = {}  # (link id, source) -> (ref id, on home page)
         for batch in _chunks({source for source, _ in rows}):
-            for ref in s.scalars(select(LinkRef).where(LinkRef.source_url.in_(batch))):
-                refs[(ref.link_id, ref.source_url)] = ref
+            query = select(LINK_REFS.c.id, LINK_REFS.c.link_id, LINK_REFS.c.source_url, LINK_REFS.c.on_home_page)
+            for ref_id, link_id, source, on_home in s.execute(query.where(LINK_REFS.c.source_url.in_(batch))):
+                refs[(link_id, source)] = (ref_id, bool(on_home))
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for (source, url), info in rows.items():
-            link = links[url]
-            ref = refs.get((link.id, source))
-            if ref is None:
-                ref = LinkRef(
-                    link_id=link.id,
-                    source_url=source,
-                    site_id=self.site_id,
-                    first_seen=now,
-                )
-                s.add(ref)
-                refs[(link.id, source)] = ref
-                self._bump("link_refs_new")
-            ref.section_id = info["section_id"]
-            ref.on_home_page = bool(info["on_home"]) or bool(ref.on_home_page)
-            ref.kind = info["kind"]
-            ref.anchor_text = (info["text"] or None) and info["text"][:500]
-            ref.last_seen = now
+            link_id = link_ids[url]
+            text = (info["text"] or None) and info["text"][:500]
+            found = refs.get((link_id, source))
+            if found is None:
+                inserts.append({"link_id": link_id, "source_url": source, "site_id": self.site_id,
+                                "section_id": info["section_id"], "on_home_page": bool(info["on_home"]),
+                                "kind": info["kind"], "anchor_text": text, "first_seen": now, "last_seen": now})
+            else:
+                updates.append({"b_id": found[0], "b_section_id": info["section_id"],
+                                 "b_on_home_page": bool(info["on_home"]) or found[1], "b_kind": info["kind"],
+                                 "b_anchor_text": text, "b_last_seen": now})
+        if inserts:
+            s.execute(insert(LINK_REFS), inserts)
+            self._bump("link_refs_new", len(inserts))
+        if updates:
+            names = ("section_id", "on_home_page", "kind", "anchor_text", "last_seen")
+            stmt = (update(LINK_REFS).where(LINK_REFS.c.id == bindparam("b_id"))
+                    .values({name: bindparam(f"b_{name}") for name in names}))
+            s.execute(stmt, updates)
+
+    def _link_ids(self, s: Session, urls: set[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for batch in _chunks(urls):
+            out.update((url, link_id) for url, link_id in s.execute(
+                select(LINKS.c.url, LINKS.c.id).where(LINKS.c.url.in_(batch))))
+        return out
 
     def _drop_stale_refs(self, s: Session) -> None:
         """References not seen on the latest read of their page (see ``links_read``)."""
@@ -318,16 +383,18 @@ class Sink:
         if not done:
             return
         s.flush()  # this batch's refs carry their new last_seen before the comparison
-        dropped = 0
-        for source, since in done.items():
-            result = s.execute(
-                delete(LinkRef)
-                .where(LinkRef.source_url == source, LinkRef.site_id == self.site_id, LinkRef.last_seen < since)
-                .execution_options(synchronize_session=False)
-            )
-            dropped += result.rowcount or 0
-        if dropped:
-            self._bump("link_refs_dropped", dropped)
+        # One read per chunk of pages and a delete by id, not one DELETE statement per page.
+        stale: list[int] = []
+        for batch in _chunks(done):
+            query = select(LINK_REFS.c.id, LINK_REFS.c.source_url, LINK_REFS.c.last_seen).where(
+                LINK_REFS.c.source_url.in_(batch), LINK_REFS.c.site_id == self.site_id)
+            for ref_id, source, last_seen in s.execute(query):
+                if last_seen is not None and last_seen < done[source]:
+                    stale.append(ref_id)
+        for batch in _chunks(stale):
+            s.execute(delete(LINK_REFS).where(LINK_REFS.c.id.in_(batch)))
+        if stale:
+            self._bump("link_refs_dropped", len(stale))
 
     # ------------------------------------------------------------------ end of run
 
@@ -345,27 +412,19 @@ class Sink:
     def mark_gone(self, section_id: str, seen_urls: set[str], at: dt.datetime) -> int:
         """A fully read list no longer shows these items: set gone_at."""
         self.flush()
-        gone = 0
+        items = Item.__table__
         with self.db.session() as s:
-            for item in s.scalars(
-                select(Item).where(
-                    Item.site_id == self.site_id, Item.section_id == section_id, Item.gone_at.is_(None)
-                )
-            ):
-                if item.url not in seen_urls:
-                    item.gone_at = at
-                    gone += 1
-        return gone
+            current = s.execute(select(items.c.id, items.c.url).where(
+                items.c.site_id == self.site_id, items.c.section_id == section_id, items.c.gone_at.is_(None)))
+            gone = [item_id for item_id, url in current if url not in seen_urls]
+            for batch in _chunks(gone):
+                s.execute(update(items).where(items.c.id.in_(batch)).values(gone_at=at))
+        return len(gone)
 
     def count_current(self, section_id: str) -> int:
         with self.db.session() as s:
-            return len(
-                s.scalars(
-                    select(Item.id).where(
-                        Item.site_id == self.site_id, Item.section_id == section_id, Item.gone_at.is_(None)
-                    )
-                ).all()
-            )
+            return s.scalar(select(func.count(Item.id)).where(
+                Item.site_id == self.site_id, Item.section_id == section_id, Item.gone_at.is_(None))) or 0
 
     def write_section_crawls(self, rows: list[dict[str, Any]]) -> None:
         self.flush()
@@ -374,16 +433,24 @@ class Sink:
                 s.add(SectionCrawl(run_id=self.run_id, site_id=self.site_id, **columns))
 
 
-def _refine_from_page(item: Item, page: Page) -> None:
-    """Attach the page and prefer its date (meta > page/xxgk > list > url); list_date is kept."""
+def _page_refinement(page: Any, date_source: str) -> dict[str, Any]:
+    """What an item takes from its page (a Page or a row of PAGE_STATE): the page link, the written date, and
+    the page's date when it ranks at least as high as the item's (meta > page/xxgk > list > url); list_date is
+    kept."""
+    out: dict[str, Any] = {}
     if page.id is not None:
-        item.page_id = page.id
+        out["page_id"] = page.id
     if page.written_date:
-        item.written_date = page.written_date
+        out["written_date"] = page.written_date
     source = page.pubdate_source or "none"
     if page.outcome != "ok" or page.pubdate is None or source not in DATE_RANK:
-        return
-    if DATE_RANK[source] <= DATE_RANK.get(item.date_source, 4):
-        item.published = page.pubdate.date()
-        item.published_at = page.pubdate
-        item.date_source = source
+        return out
+    if DATE_RANK[source] <= DATE_RANK.get(date_source, 4):
+        out.update(published=page.pubdate.date(), published_at=page.pubdate, date_source=source)
+    return out
+
+
+def _refine_from_page(item: Item, page: Page) -> None:
+    """Attach the page and prefer its date (see ``_page_refinement``)."""
+    for name, value in _page_refinement(page, item.date_source).items():
+        setattr(item, name, value)
