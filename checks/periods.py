@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
@@ -19,7 +19,7 @@ class Period:
     end: dt.date
     frequency: str  # weekly | monthly | quarterly | half_yearly | yearly
 
-    @property
+    @cached_property  # periods are shared (period_of is memoised): the label is built once
     def label(self) -> str:
         if self.frequency == "weekly":
             year, week, _ = self.start.isocalendar()

@@ -74,10 +74,9 @@ def validate_params(kind: str, params: dict[str, Any]) -> None:
 
 def param(kind: str, params: dict[str, Any], key: str) -> Any:
     """A parameter value, or the kind's default."""
-    spec = get_kind(kind)
     if key in params:
         return params[key]
-    return spec.params[key][1]
+    return get_kind(kind).params[key][1]
 
 
 def _load() -> None:
