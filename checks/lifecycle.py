@@ -109,13 +109,18 @@ _DETAILS_ENCODER = json.JSONEncoder(default=_default).encode
 
 def _existing(session, keys: list[str]) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
     """The stored findings for these keys (only the columns the lifecycle reads or writes)."""
-    cols = [getattr(Finding, c) for c in _LOADED]
     out: dict[str, dict[str, Any]] = {}
     connection = session.connection()
     for i in range(0, len(keys), CHUNK):
-        for row in connection.execute(select(*cols).where(Finding.key.in_(keys[i:i + CHUNK]))).all():
+        for row in connection.execute(_EXISTING, {"keys": keys[i:i + CHUNK]}).all():
             out[row[1]] = dict(zip(_LOADED, row, strict=True))
     return out
+
+
+# One statement with an expanding parameter (compiled once, cached): ``in_(list)`` built a bound
+# literal per key and compiled the statement again for each chunk.
+_EXISTING = select(*[getattr(Finding, c) for c in _LOADED]).where(Finding.key.in_(bindparam("keys", expanding=True)))
+_IDS = select(Finding.key, Finding.id).where(Finding.key.in_(bindparam("keys", expanding=True)))
 
 
 def record_results(
@@ -335,8 +340,7 @@ def write_plan(session, plan: Plan, counts: dict[str, int] | None = None) -> Non
         new_keys = list(dict.fromkeys(key for key, ident, *_ in plan.events if ident is None))
         ids: dict[str, int] = {}
         for i in range(0, len(new_keys), CHUNK):
-            rows = session.execute(select(Finding.key, Finding.id).where(Finding.key.in_(new_keys[i:i + CHUNK])))
-            ids.update((key, ident) for key, ident in rows)
+            ids.update(connection.execute(_IDS, {"keys": new_keys[i:i + CHUNK]}).all())
         statements["event"].executemany(connection, [
             (ident if ident is not None else ids[key], plan.at, old, new, message)
             for key, ident, old, new, message in plan.events])

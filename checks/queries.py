@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from checks.model import (
@@ -82,11 +82,13 @@ def _page_links(session: Session, urls: list[str]) -> dict[str, set[str]]:
         return out
     for chunk_start in range(0, len(urls), CHUNK):
         chunk = urls[chunk_start:chunk_start + CHUNK]
-        stmt = select(LinkRef.source_url, Link.url).join(Link, Link.id == LinkRef.link_id).where(
-            LinkRef.source_url.in_(chunk))
-        for source, target in session.connection().execute(stmt).all():
+        for source, target in session.connection().execute(_PAGE_LINKS, {"urls": chunk}).all():
             out[source].add(target)
     return out
+
+
+_PAGE_LINKS = (select(LinkRef.source_url, Link.url).join(Link, Link.id == LinkRef.link_id)
+               .where(LinkRef.source_url.in_(bindparam("urls", expanding=True))))
 
 
 def section_items(session: Session, site_id: str, section_id: str, cutoff: dt.datetime) -> list[ItemView]:
@@ -248,15 +250,17 @@ def _evidence(url: str, at: dt.datetime | None, warc_file: str | None, warc_offs
             "warc_offset": warc_offset, "warc_length": warc_length}
 
 
+_ATTACHMENTS = (select(Attachment.page_id, Attachment.url, Attachment.name, Attachment.ext, Attachment.outcome,
+                       Attachment.reason, Attachment.text, Attachment.fetched_at, Attachment.warc_file,
+                       Attachment.warc_offset, Attachment.warc_length)
+                .where(Attachment.page_id.in_(bindparam("pages", expanding=True))).order_by(Attachment.id))
+
+
 def _attachments_bulk(session: Session, page_ids: list[int], cutoff: dt.datetime) -> dict[int, list[AttachmentView]]:
     out: dict[int, list[AttachmentView]] = defaultdict(list)
-    a = Attachment
-    cols = (a.page_id, a.url, a.name, a.ext, a.outcome, a.reason, a.text, a.fetched_at, a.warc_file, a.warc_offset,
-            a.warc_length)
     for i in range(0, len(page_ids), CHUNK):
-        stmt = select(*cols).where(a.page_id.in_(page_ids[i:i + CHUNK])).order_by(a.id)
         for page_id, url, name, ext, outcome, reason, text, fetched_at, wf, wo, wl in \
-                session.connection().execute(stmt).all():
+                session.connection().execute(_ATTACHMENTS, {"pages": page_ids[i:i + CHUNK]}).all():
             if fetched_at is not None and fetched_at >= cutoff:
                 continue
             out[page_id].append(AttachmentView(url, name, ext, outcome, reason, text, fetched_at,
