@@ -114,7 +114,7 @@ def _links_stage(site_id: str) -> StageFn:
 
 
 def _check_stage(site_id: str | None) -> StageFn:
-    return lambda app: pipeline.check(app, pipeline.today(app), site_id=site_id)
+    return lambda app: pipeline.check_tally(app, pipeline.today(app), site_id=site_id)
 
 
 def _report_stage(kind: str) -> StageFn:
@@ -151,9 +151,11 @@ def judge(kind: str, result: Any) -> tuple[str, str]:
         counts: dict[str, int] = {}
         for finding in result:
             counts[str(_field(finding, "status"))] = counts.get(str(_field(finding, "status")), 0) + 1
+        result = pipeline.CheckTally(len(result), counts)
+    if kind == "check" and isinstance(result, pipeline.CheckTally):
         names = {"pass": "通过", "fail": "不合格", "warn": "警告", "unknown": "无法判断"}
-        parts = [f"{names.get(k, k)} {v}" for k, v in sorted(counts.items())]
-        return "ok", f"{len(result)} 条结果" + (f"（{'，'.join(parts)}）" if parts else "")
+        parts = [f"{names.get(k, k)} {v}" for k, v in sorted(result.statuses.items())]
+        return "ok", f"{result.total} 条结果" + (f"（{'，'.join(parts)}）" if parts else "")
     if kind == "availability" and isinstance(result, list | tuple):
         up = sum(1 for probe in result if _field(probe, "ok"))
         return "ok", f"首页可访问 {up}/{len(result)}"

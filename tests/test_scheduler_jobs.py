@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from pathlib import Path
@@ -72,6 +73,9 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
         (r.job_id, r.status, r.message) for r in chain
     ]
     assert jobstore.recent_crawl_runs(app.db)["local"], "a successful crawl job leaves a CrawlRun"
+    # the check stage streams its results (pipeline.check_tally) and logs their counts
+    check_message = runs["check:local"][0].message
+    assert re.fullmatch(r"\d+ 条结果（.*不合格 \d+.*）", check_message), check_message
     # the other catch-up jobs: availability probes of the home page and the weekly scorecard
     for job_id in ("availability", "report_weekly", "deliver:report_weekly"):
         assert [r.status for r in _runs(app, job_id)] == ["ok"], (job_id, [r.message for r in _runs(app, job_id)])

@@ -13,6 +13,7 @@ from store.models import CrawlRun, Lock, OutboxMessage, utcnow
 from zwgk.app import open_app
 from zwgk.cli import main as cli_main
 from zwgk.config import load_config
+from zwgk.pipeline import CheckTally
 
 
 def _settings(tmp_path: Path) -> Path:
@@ -89,6 +90,7 @@ def test_stage_results_become_status_and_chinese_summary() -> None:
     assert scheduler.judge("crawl", [{"site_id": "local", "status": "partial"}])[0] == "ok"
     status, message = scheduler.judge("check", [{"status": "fail"}, {"status": "pass"}, {"status": "pass"}])
     assert status == "ok" and message == "3 条结果（不合格 1，通过 2）"
+    assert scheduler.judge("check", CheckTally(3, {"pass": 2, "fail": 1})) == ("ok", message)
     assert scheduler.judge("deliver", {"sent": 1, "retrying": 2, "failed": 0})[0] == "ok"
     status, message = scheduler.judge("outbox", {"sent": 0, "failed": 1, "failures": ["a@example.gov.cn：退信"]})
     assert status == "failed" and "放弃发送 1" in message and "退信" in message

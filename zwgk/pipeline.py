@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -53,6 +54,26 @@ def check(
     from checks.engine import run_checks
 
     return run_checks(app.config, app.db, as_of, site_id=site_id, section_id=section_id, record=record)
+
+
+@dataclass(frozen=True)
+class CheckTally:
+    """How many results a check run had of each status (what the scheduler logs), without the results."""
+
+    total: int
+    statuses: dict[str, int]
+
+
+def check_tally(app: App, as_of: dt.date, *, site_id: str | None = None) -> CheckTally:
+    """``check`` (recording) for callers that need only the counts: the results are streamed batch by batch
+    (``checks.engine.iter_checks``), so a province's 300,000 results are never held at once."""
+    from checks.engine import iter_checks
+
+    statuses: dict[str, int] = {}
+    for batch in iter_checks(app.config, app.db, as_of, site_id=site_id):
+        for result in batch:
+            statuses[result.status] = statuses.get(result.status, 0) + 1
+    return CheckTally(sum(statuses.values()), statuses)
 
 
 def report(app: App, kind: str, as_of: dt.date, *, department_id: str | None = None) -> list[Any]:
