@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -52,6 +52,27 @@ def _chunks(values: Iterable[Any], size: int = CHUNK) -> Iterable[list[Any]]:
     it = iter(values)
     while batch := list(itertools.islice(it, size)):
         yield batch
+
+
+def _insert_rows(s: Session, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """INSERT executemany; rows grouped by the columns they carry (one column set per statement)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for values in rows:
+        groups.setdefault(tuple(sorted(values)), []).append(values)
+    for group in groups.values():
+        s.execute(insert(table), group)
+
+
+def _update_by_id(s: Session, table: Table, rows: Iterable[tuple[int, dict[str, Any]]]) -> None:
+    """UPDATE … WHERE id = :id executemany of (row id, new values); grouped by the columns they set."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row_id, values in rows:
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"b_id": row_id, **{f"b_{name}": value for name, value in values.items()}})
+    for names, group in groups.items():
+        stmt = update(table).where(table.c.id == bindparam("b_id")).values(
+            {name: bindparam(f"b_{name}") for name in names})
+        s.execute(stmt, group)
 
 
 @dataclass
@@ -222,9 +243,7 @@ class Sink:
             self._update_items(s, updates, ITEM_WRITE)
 
     def _update_items(self, s: Session, rows: list[dict[str, Any]], names: tuple[str, ...]) -> None:
-        stmt = update(ITEMS).where(ITEMS.c.id == bindparam("b_id")).values(
-            {name: bindparam(f"b_{name}") for name in names})
-        s.execute(stmt, [{"b_id": row["id"], **{f"b_{name}": row[name] for name in names}} for row in rows])
+        _update_by_id(s, ITEMS, ((row["id"], {name: row[name] for name in names}) for row in rows))
 
     def _page_states(self, s: Session, urls: set[str]) -> dict[str, Any]:
         """What items take from their stored pages, by URL."""
@@ -244,8 +263,8 @@ class Sink:
             for page_id, url, outcome in s.execute(
                     select(PAGES.c.id, PAGES.c.url, PAGES.c.outcome).where(PAGES.c.url.in_(batch))):
                 existing[url] = (page_id, outcome)
-        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
         for url, columns in rows.items():
             values = dict(columns)
             unchanged = values.pop("unchanged", False)
@@ -255,19 +274,14 @@ class Sink:
                 if unchanged:
                     continue
                 values.update(url=url, site_id=self.site_id)
-                inserts.setdefault(tuple(sorted(values)), []).append(values)
+                inserts.append(values)
                 self._bump("pages_new")
             elif keep_if_ok and found[1] == "ok":
                 continue  # a transient failure does not erase what was read before
             elif not unchanged and values:
-                updates.setdefault(tuple(sorted(values)), []).append(
-                    {"b_id": found[0], **{f"b_{k}": v for k, v in values.items()}})
-        for group in inserts.values():
-            s.execute(insert(PAGES), group)
-        for names, group in updates.items():
-            stmt = (update(PAGES).where(PAGES.c.id == bindparam("b_id"))
-                    .values({name: bindparam(f"b_{name}") for name in names}))
-            s.execute(stmt, group)
+                updates.append((found[0], values))
+        _insert_rows(s, PAGES, inserts)
+        _update_by_id(s, PAGES, updates)
         # Link items of this site to their page and refine their dates.
         pages = self._page_states(s, set(rows))
         changed: list[dict[str, Any]] = []
@@ -296,9 +310,8 @@ class Sink:
             query = select(ATTACHMENTS.c.id, ATTACHMENTS.c.page_id, ATTACHMENTS.c.url, ATTACHMENTS.c.outcome)
             for att_id, page_id, url, outcome in s.execute(query.where(ATTACHMENTS.c.page_id.in_(batch))):
                 existing[(page_id, url)] = (att_id, outcome)
-        # executemany needs one column set per statement: rows are grouped by the columns they carry.
-        inserts: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        inserts: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
         for (page_url, url), columns in rows.items():
             page_id = page_ids.get(page_url)
             if page_id is None:
@@ -309,16 +322,11 @@ class Sink:
             values = {k: v for k, v in columns.items() if k != "keep_if_ok"}
             if found is None:
                 values.update(page_id=page_id, url=url)
-                inserts.setdefault(tuple(sorted(values)), []).append(values)
+                inserts.append(values)
             else:
-                updates.setdefault(tuple(sorted(values)), []).append(
-                    {"b_id": found[0], **{f"b_{k}": v for k, v in values.items()}})
-        for group in inserts.values():
-            s.execute(insert(ATTACHMENTS), group)
-        for names, group in updates.items():
-            stmt = (update(ATTACHMENTS).where(ATTACHMENTS.c.id == bindparam("b_id"))
-                    .values({name: bindparam(f"b_{name}") for name in names}))
-            s.execute(stmt, group)
+                updates.append((found[0], values))
+        _insert_rows(s, ATTACHMENTS, inserts)
+        _update_by_id(s, ATTACHMENTS, updates)
 
     def _page_ids(self, s: Session, urls: set[str]) -> list[tuple[str, int]]:
         out: list[tuple[str, int]] = []
@@ -347,7 +355,7 @@ class Sink:
             for ref_id, link_id, source, on_home in s.execute(query.where(LINK_REFS.c.source_url.in_(batch))):
                 refs[(link_id, source)] = (ref_id, bool(on_home))
         inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
         for (source, url), info in rows.items():
             link_id = link_ids[url]
             text = (info["text"] or None) and info["text"][:500]
@@ -357,17 +365,13 @@ class Sink:
                                 "section_id": info["section_id"], "on_home_page": bool(info["on_home"]),
                                 "kind": info["kind"], "anchor_text": text, "first_seen": now, "last_seen": now})
             else:
-                updates.append({"b_id": found[0], "b_section_id": info["section_id"],
-                                 "b_on_home_page": bool(info["on_home"]) or found[1], "b_kind": info["kind"],
-                                 "b_anchor_text": text, "b_last_seen": now})
+                updates.append((found[0], {"section_id": info["section_id"],
+                                           "on_home_page": bool(info["on_home"]) or found[1], "kind": info["kind"],
+                                           "anchor_text": text, "last_seen": now}))
         if inserts:
             s.execute(insert(LINK_REFS), inserts)
             self._bump("link_refs_new", len(inserts))
-        if updates:
-            names = ("section_id", "on_home_page", "kind", "anchor_text", "last_seen")
-            stmt = (update(LINK_REFS).where(LINK_REFS.c.id == bindparam("b_id"))
-                    .values({name: bindparam(f"b_{name}") for name in names}))
-            s.execute(stmt, updates)
+        _update_by_id(s, LINK_REFS, updates)
 
     def _link_ids(self, s: Session, urls: set[str]) -> dict[str, int]:
         out: dict[str, int] = {}
