@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from scheduler_support import local_site, seed_success, wait_for, write_settings
 import scheduler
 from store import jobs as jobstore
 from store.models import JobRun
+from zwgk import pipeline
 from zwgk.app import open_app
 from zwgk.cli import main as cli_main
 from zwgk.config import load_config
@@ -76,6 +78,12 @@ def test_crawl_check_report_run_in_order_and_status_shows_them(settings: Path, c
     # the check stage streams its results (pipeline.check_tally) and logs their counts
     check_message = runs["check:local"][0].message
     assert re.fullmatch(r"\d+ 条结果（.*不合格 \d+.*）", check_message), check_message
+    # ... and returns only counts (no result list), the same counts as the full list of a check of that day
+    tally = scheduler._check_stage("local")(app)
+    today = pipeline.today(app)
+    listed = Counter(r.status for r in pipeline.check(app, today, site_id="local", record=False))
+    assert isinstance(tally, pipeline.CheckTally) and tally.statuses == dict(listed)
+    assert tally.total == sum(listed.values()) and listed["fail"] > 0
     # the other catch-up jobs: availability probes of the home page and the weekly scorecard
     for job_id in ("availability", "report_weekly", "deliver:report_weekly"):
         assert [r.status for r in _runs(app, job_id)] == ["ok"], (job_id, [r.message for r in _runs(app, job_id)])
