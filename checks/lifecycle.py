@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Dialect
 
+from checks.rows import tuples
 from store.models import Finding, FindingEvent, utcnow
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def _existing(session, keys: list[str]) -> dict[str, dict[str, Any]]:  # type: i
     out: dict[str, dict[str, Any]] = {}
     connection = session.connection()
     for i in range(0, len(keys), CHUNK):
-        for row in connection.execute(_EXISTING, {"keys": keys[i:i + CHUNK]}).all():
+        for row in tuples(connection, _EXISTING, {"keys": keys[i:i + CHUNK]}):
             out[row[1]] = dict(zip(_LOADED, row, strict=True))
     return out
 

@@ -29,6 +29,7 @@ from checks.model import (
     SiteData,
     evidence,
 )
+from checks.rows import tuples
 from store.models import (
     Attachment,
     AvailabilityProbe,
@@ -82,7 +83,7 @@ def _page_links(session: Session, urls: list[str]) -> dict[str, set[str]]:
         return out
     for chunk_start in range(0, len(urls), CHUNK):
         chunk = urls[chunk_start:chunk_start + CHUNK]
-        for source, target in session.connection().execute(_PAGE_LINKS, {"urls": chunk}).all():
+        for source, target in tuples(session.connection(), _PAGE_LINKS, {"urls": chunk}):
             out[source].add(target)
     return out
 
@@ -214,13 +215,16 @@ def _latest_per_section(session: Session, model, cols: list, site_ids: list[str]
     inner = (select(model.site_id, model.section_id, *cols, rank)
              .where(model.site_id.in_(site_ids), model.captured_at < cutoff).subquery())
     stmt = select(inner).where(inner.c.rn == 1)
-    return {(row.site_id, row.section_id): row for row in session.connection().execute(stmt)}
+    return {(row[0], row[1]): row[2:] for row in tuples(session.connection(), stmt)}
 
 
 def _crawls(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[tuple[str, str], CrawlView]:
     m = SectionCrawl
     rows = _latest_per_section(session, m, [m.outcome, m.reason, m.captured_at], site_ids, cutoff)
-    return {k: CrawlView(r.outcome, r.reason, r.captured_at) for k, r in rows.items()}
+    return {k: CrawlView(outcome, reason, captured_at) for k, (outcome, reason, captured_at, _rn) in rows.items()}
+
+
+_NO_RUN = object()
 
 
 def _list_evidence_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[tuple[str, str], list[dict]]:
@@ -229,18 +233,18 @@ def _list_evidence_bulk(session: Session, site_ids: list[str], cutoff: dt.dateti
     newest = _latest_per_section(session, m, [m.run_id], site_ids, cutoff)
     if not newest:
         return {}
-    runs = sorted({r.run_id for r in newest.values()})
-    first: dict[tuple[str, str], Any] = {}
-    cols = (m.site_id, m.section_id, m.run_id, m.url, m.page_no, m.id, m.captured_at, m.warc_file, m.warc_offset,
-            m.warc_length)
+    newest_run = {key: row[0] for key, row in newest.items()}
+    runs = sorted(set(newest_run.values()))
+    first: dict[tuple[str, str], tuple] = {}
+    cols = (m.site_id, m.section_id, m.run_id, m.url, m.captured_at, m.warc_file, m.warc_offset, m.warc_length)
     for i in range(0, len(runs), CHUNK):
         stmt = (select(*cols).where(m.run_id.in_(runs[i:i + CHUNK]), m.site_id.in_(site_ids),
                                     m.captured_at < cutoff).order_by(m.page_no.desc(), m.id.desc()))
-        for row in session.connection().execute(stmt):
-            key = (row.site_id, row.section_id)
-            if key in newest and newest[key].run_id == row.run_id:
-                first[key] = row  # ordered so that the last one kept is the lowest (page_no, id)
-    return {k: [evidence(r.url, r.captured_at, r)] for k, r in first.items()}
+        for site_id, section_id, run_id, *rest in tuples(session.connection(), stmt):
+            key = (site_id, section_id)
+            if newest_run.get(key, _NO_RUN) == run_id:
+                first[key] = rest  # ordered so that the last one kept is the lowest (page_no, id)
+    return {k: [_evidence(*r)] for k, r in first.items()}
 
 
 def _evidence(url: str, at: dt.datetime | None, warc_file: str | None, warc_offset: int | None,
@@ -260,7 +264,7 @@ def _attachments_bulk(session: Session, page_ids: list[int], cutoff: dt.datetime
     out: dict[int, list[AttachmentView]] = defaultdict(list)
     for i in range(0, len(page_ids), CHUNK):
         for page_id, url, name, ext, outcome, reason, text, fetched_at, wf, wo, wl in \
-                session.connection().execute(_ATTACHMENTS, {"pages": page_ids[i:i + CHUNK]}).all():
+                tuples(session.connection(), _ATTACHMENTS, {"pages": page_ids[i:i + CHUNK]}):
             if fetched_at is not None and fetched_at >= cutoff:
                 continue
             out[page_id].append(AttachmentView(url, name, ext, outcome, reason, text, fetched_at,
@@ -277,18 +281,18 @@ def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> d
     i, p = Item, Page
     visible = (i.site_id.in_(site_ids), i.first_seen < cutoff, (i.gone_at.is_(None)) | (i.gone_at >= cutoff))
     connection = session.connection()
-    rows = connection.execute(
+    rows = tuples(connection,
         select(i.site_id, i.section_id, i.url, i.title, i.published, i.date_source, i.written_date, i.first_seen,
                i.page_id)
         .where(*visible)
         .order_by(i.site_id, i.section_id, i.published.nulls_first(), i.id)
-    ).all()
+    )
     # a page is visible when it was fetched before the cutoff
-    pages = connection.execute(
+    pages = tuples(connection,
         select(p.id, p.url, p.fetched_at, p.outcome, p.reason, p.title, p.text, p.meta, p.xxgk, p.pubdate,
                p.written_date, p.doc_number, p.validity, p.warc_file, p.warc_offset, p.warc_length)
         .where(p.id.in_(select(i.page_id).where(*visible, i.page_id.is_not(None))), p.fetched_at < cutoff)
-    ).all() if any(r[8] is not None for r in rows) else []
+    ) if any(r[8] is not None for r in rows) else []
     attachments = _attachments_bulk(session, sorted(r[0] for r in pages), cutoff) if pages else {}
     links = _page_links(session, [r[1] for r in pages])
     views: dict[int, PageView] = {}
@@ -335,7 +339,7 @@ def _site_links_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime)
     )
     grouped: dict[str, dict[int, tuple[tuple, list[LinkRefView]]]] = defaultdict(dict)
     for site_id, link_id, url, verdict, reason, status, checked, source, section_id, home, kind in \
-            session.connection().execute(stmt).all():
+            tuples(session.connection(), stmt):
         links = grouped[site_id]
         entry = links.get(link_id)
         if entry is None:
@@ -350,7 +354,7 @@ def _probes_bulk(session: Session, site_ids: list[str], start: dt.datetime, cuto
             .where(a.site_id.in_(site_ids), a.probed_at >= start, a.probed_at < cutoff)
             .order_by(a.site_id, a.probed_at))
     out: dict[str, list[ProbeView]] = defaultdict(list)
-    for site_id, url, probed_at, ok, status, reason, ipv6 in session.connection().execute(stmt).all():
+    for site_id, url, probed_at, ok, status, reason, ipv6 in tuples(session.connection(), stmt):
         out[site_id].append(ProbeView(url, probed_at, bool(ok), status, reason, ipv6))
     return out
 
