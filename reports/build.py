@@ -12,12 +12,13 @@ import gc
 import json
 import os
 import tempfile
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,11 @@ PARALLEL_MIN = 50  # departments: from this many on, department reports are buil
 ATTACH_MAX_BYTES = 5 * 2**20
 # The work of one department's report beyond its findings (files, workbook, message), in findings.
 DEPARTMENT_COST = 20
+# A district report (daily, weekly) built beside the department shares, per open finding of the
+# district, in the department reports' findings (balanced_shares' ``head``).
+DISTRICT_COST = 0.3
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -74,19 +80,116 @@ def build_and_queue(
         raise ValueError(f"未知的报告类型 `{kind}`（可选：{'、'.join(KINDS)}）")
     if department_id is not None and department_id not in {d.id for d in config.departments}:
         raise ValueError(f"未知部门 `{department_id}`")
+    if department_id is None:
+        return build_and_queue_kinds(config, db, [kind], as_of, workers=workers)[kind]
     now = utcnow()
-    paths: list[Path] = []
     with db.session() as session:
-        if kind == "department" and department_id is None:
-            ids = [d.id for d in config.departments]
-            return _departments(config, session, as_of, ids, now, _workers(workers, len(ids)))
-        reports = _reports(config, session, kind, as_of, department_id)
+        snap = scorecards.snapshot(config, session, as_of, [department_id])
         with frozen_heap():
-            built = [make(config, r, now) for r in reports]
-        for out in built:
-            paths.extend(out.paths)
-            enqueue(session, config, out, now)
-    return paths
+            out = make(config, scorecards.department(config, session, as_of, department_id, snap=snap), now)
+        enqueue(session, config, out, now)
+    return out.paths
+
+
+def build_and_queue_kinds(
+    config: Config, db: Database, kinds: Sequence[str], as_of: dt.date, *, workers: int | None = None
+) -> dict[str, list[Path]]:
+    """``build_kinds``, raising the first kind's error (after every other kind is built and queued)."""
+    outcomes = build_kinds(config, db, kinds, as_of, workers=workers)
+    for outcome in outcomes.values():
+        if isinstance(outcome, Exception):
+            raise outcome
+    return {kind: outcome for kind, outcome in outcomes.items() if not isinstance(outcome, Exception)}
+
+
+def build_kinds(
+    config: Config, db: Database, kinds: Sequence[str], as_of: dt.date, *, workers: int | None = None
+) -> dict[str, list[Path] | Exception]:
+    """Several report kinds of one day (``department``: every department's), from one read of the findings.
+
+    Each kind gives what ``build_and_queue`` gives for it: the same files, outbox rows and
+    idempotency keys, its own transaction (the weekly's ScoreRecords with its outbox rows).
+    What is shared: the district reports (daily, weekly) and the main process's share of the
+    department reports are built from one snapshot, and with ``workers`` > 1 the other
+    processes build their department shares while the main process builds the district
+    reports (``balanced_shares`` counts those as the main process's work). A kind that fails
+    is returned as its exception; the other kinds are still built and queued.
+
+    Department shares: the other processes are spawned (the scheduler is multi-threaded, no
+    fork); each reads its own snapshot of its departments, writes their files and queues their
+    outbox rows in its own transaction, so messages never cross a pipe. Each department's report
+    comes from one snapshot; a crash after a share is committed leaves it queued, and the rerun
+    queues only the rest (idempotency keys). Returns each kind's paths (departments in config order).
+    """
+    wanted = list(dict.fromkeys(kinds))
+    for kind in wanted:
+        if kind not in KINDS:
+            raise ValueError(f"未知的报告类型 `{kind}`（可选：{'、'.join(KINDS)}）")
+    # The weekly first: its ScoreRecords hold the write lock while it is rendered, and the other
+    # processes' department shares, which queue their rows at the end of their work, are still rendering then.
+    district = sorted((k for k in wanted if k != "department"), key=("weekly", "daily").index)
+    ids = [d.id for d in config.departments] if "department" in wanted else []
+    now = utcnow()
+    results: dict[str, list[Path] | Exception] = {}
+    with db.session() as session, ExitStack() as stack:
+        mine: list[str] = ids
+        futures: list[Future[dict[str, list[Path]]]] = []
+        n = _workers(workers, len(ids)) if ids else 1
+        if n > 1:
+            weights = queries.open_findings_per_department(session, local_day_end_utc(as_of, config.general.tz))
+            head = round(DISTRICT_COST * len(district) * sum(weights.values()))
+            shares = balanced_shares(ids, weights, n, head=head)
+            pool = stack.enter_context(ProcessPoolExecutor(max_workers=n - 1, mp_context=get_context("spawn")))
+            futures = [pool.submit(_departments_child, config, as_of, share, now) for share in shares[1:]]
+            mine = shares[0]
+        built: dict[str, list[Path]] = {}
+        try:
+            only = None if district or len(mine) == len(config.departments) else mine
+            snap = scorecards.snapshot(config, session, as_of, only) if district or mine else None
+        except Exception as exc:  # every kind of this process needed it
+            results.update(dict.fromkeys(district, exc))
+            department_error: Exception | None = exc if mine else None
+        else:
+            for kind in district:
+                results[kind] = _committed(session, lambda kind=kind: _district_report(config, session, kind, snap, now))
+            department_error = None
+            if mine:
+                outcome = _committed(session, lambda: _build_share(config, session, as_of, mine, now, snap=snap))
+                if isinstance(outcome, Exception):
+                    department_error = outcome
+                else:
+                    built.update(outcome)
+        for future in futures:  # the main process's transactions are committed: no one waits for its write lock
+            try:
+                built.update(future.result())
+            except Exception as exc:
+                department_error = department_error or exc
+        if "department" in wanted:
+            results["department"] = department_error or [p for dep in ids for p in built[dep]]
+    return {kind: results[kind] for kind in wanted}
+
+
+def _committed(session: Session, work: Callable[[], T]) -> T | Exception:
+    """``work``'s result after committing what it added, or its exception after rolling that back."""
+    try:
+        result = work()
+        session.commit()
+    except Exception as exc:
+        session.rollback()
+        return exc
+    return result
+
+
+def _district_report(
+    config: Config, session: Session, kind: str, snap: scorecards.Snapshot, now: dt.datetime
+) -> list[Path]:
+    """The daily or weekly report from ``snap``: files written, outbox rows added to ``session``."""
+    build = scorecards.daily if kind == "daily" else scorecards.weekly
+    report = build(config, session, snap.as_of, snap=snap)
+    with frozen_heap():
+        out = make(config, report, now)
+    enqueue(session, config, out, now)
+    return out.paths
 
 
 def _workers(requested: int | None, departments: int) -> int:
@@ -140,55 +243,18 @@ def workbook_note(path: Path, size: int) -> str:
     )
 
 
-def _reports(
-    config: Config, session: Session, kind: str, as_of: dt.date, department_id: str | None
-) -> list[Report]:
-    if kind == "daily":
-        return [scorecards.daily(config, session, as_of)]
-    if kind == "weekly":
-        return [scorecards.weekly(config, session, as_of)]
-    ids = [department_id] if department_id else [d.id for d in config.departments]
-    snap = scorecards.snapshot(config, session, as_of, ids)  # read once for every department
-    return [scorecards.department(config, session, as_of, dep, snap=snap) for dep in ids]
-
-
-def _departments(
-    config: Config, session: Session, as_of: dt.date, ids: list[str], now: dt.datetime, workers: int
-) -> list[Path]:
-    """Every department's report, files written and outbox rows committed; returns the paths in ``ids`` order.
-
-    With ``workers`` > 1, shares of about equal work (``balanced_shares``) go to other processes
-    (spawned: the scheduler is multi-threaded, no fork). Each process reads its own snapshot,
-    writes its departments' files and queues their outbox rows in its own transaction: the
-    messages never cross a pipe and one process does not insert every department's payloads.
-    Each department's report comes from one snapshot, as before; a crash after one share is
-    committed leaves that share queued, and the rerun queues only the rest (idempotency keys).
-    """
-    if workers <= 1:
-        return [p for paths in _build_share(config, session, as_of, ids, now).values() for p in paths]
-    weights = queries.open_findings_per_department(session, local_day_end_utc(as_of, config.general.tz))
-    shares = balanced_shares(ids, weights, workers)
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_departments_child, config, as_of, share, now) for share in shares[1:]]
-        built = _build_share(config, session, as_of, shares[0], now)
-        # Committed before waiting: a writer waiting for another process must not hold the write lock.
-        session.commit()
-        for future in futures:
-            built.update(future.result())
-    return [p for dep in ids for p in built[dep]]
-
-
-def balanced_shares(ids: list[str], weights: dict[str, int], n: int) -> list[list[str]]:
+def balanced_shares(ids: list[str], weights: dict[str, int], n: int, *, head: int = 0) -> list[list[str]]:
     """Split ``ids`` into ``n`` shares of about equal work, each share in ``ids`` order.
 
     A department's work is its open findings (what its report lists) plus DEPARTMENT_COST for
     the files and the message. Largest first, each to the share with the least work so far.
     Splitting by position instead (ids[k::n]) gave the first process 78 % of a province's
     findings (2,000-site bench: departments d002, d012, … own about 2,000 each).
+    ``head``: work the first share's process has besides (the district reports), in findings.
     """
     order = {dep: i for i, dep in enumerate(ids)}
     shares: list[list[str]] = [[] for _ in range(n)]
-    loads = [0] * n
+    loads = [head] + [0] * (n - 1)
     for dep in sorted(ids, key=lambda d: (-weights.get(d, 0), order[d])):
         k = min(range(n), key=lambda i: (loads[i], i))
         shares[k].append(dep)
@@ -197,16 +263,19 @@ def balanced_shares(ids: list[str], weights: dict[str, int], n: int) -> list[lis
 
 
 def _build_share(
-    config: Config, session: Session, as_of: dt.date, ids: list[str], now: dt.datetime
+    config: Config, session: Session, as_of: dt.date, ids: list[str], now: dt.datetime,
+    *, snap: scorecards.Snapshot | None = None,
 ) -> dict[str, list[Path]]:
-    """One snapshot, then each given department's report: files written, outbox rows added to ``session``.
+    """One snapshot (or ``snap``, already read), then each given department's report: files written,
+    outbox rows added to ``session``.
 
     Rows are added after every report is built, so that a write transaction (SQLite: the database's
     one write lock, which another process's share waits for) lasts only as long as the inserts.
     Returns each department's written paths.
     """
-    share = ids if len(ids) < len(config.departments) else None  # a share: only its departments' findings
-    snap = scorecards.snapshot(config, session, as_of, share)
+    if snap is None:
+        share = ids if len(ids) < len(config.departments) else None  # a share: only its departments' findings
+        snap = scorecards.snapshot(config, session, as_of, share)
     with frozen_heap():
         built = [make(config, scorecards.department(config, session, as_of, dep, snap=snap), now) for dep in ids]
     for out in built:

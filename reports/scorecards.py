@@ -58,6 +58,7 @@ class Snapshot:
     indicators: dict[str, Indicator]
     rows: list[FindingRow]
     departments: list[tuple[str, str]]
+    share: tuple[str, ...] | None = None  # only these departments' findings (None: every finding)
     _groups: dict[str, dict[str, list[FindingRow]]] = field(default_factory=dict, repr=False)
 
     @property
@@ -100,7 +101,15 @@ def snapshot(config: Config, session: Session, as_of: dt.date, department_ids: l
         site_names=sites,
         section_names=sections,
     )
-    return Snapshot(config, as_of, indicators, rows, departments)
+    share = None if department_ids is None else tuple(department_ids)
+    return Snapshot(config, as_of, indicators, rows, departments, share)
+
+
+def _whole(snap: Snapshot | None, as_of: dt.date) -> Snapshot | None:
+    """A snapshot given to a district report: it must hold every department's findings as of that day."""
+    if snap is not None and (snap.share is not None or snap.as_of != as_of):
+        raise ValueError("district reports need the whole snapshot of their day")
+    return snap
 
 
 def _district(config: Config) -> str:
@@ -108,11 +117,11 @@ def _district(config: Config) -> str:
     return office.name if office else "区政府办公室"
 
 
-def daily(config: Config, session: Session, as_of: dt.date) -> Report:
-    """The district office's daily scorecard."""
+def daily(config: Config, session: Session, as_of: dt.date, *, snap: Snapshot | None = None) -> Report:
+    """The district office's daily scorecard (``snap``: the whole snapshot, already read for this as_of)."""
     from reports.xlsx import findings_sheet, summary_sheet
 
-    snap = snapshot(config, session, as_of)
+    snap = _whole(snap, as_of) or snapshot(config, session, as_of)
     period = as_of.isoformat()
     prev_text = queries.previous_period(session, "daily", period)
     since = dt.date.fromisoformat(prev_text) if prev_text else as_of - dt.timedelta(days=1)
@@ -154,11 +163,14 @@ def daily(config: Config, session: Session, as_of: dt.date) -> Report:
     return Report("daily", period, as_of, title, "daily", context, sheets, summary)
 
 
-def weekly(config: Config, session: Session, as_of: dt.date) -> Report:
-    """The weekly scorecard: a score per department, ranking, change and trend; stores ScoreRecords."""
+def weekly(config: Config, session: Session, as_of: dt.date, *, snap: Snapshot | None = None) -> Report:
+    """The weekly scorecard: a score per department, ranking, change and trend; stores ScoreRecords.
+
+    ``snap``: the whole snapshot, already read for this as_of.
+    """
     from reports.xlsx import findings_sheet, scores_sheet
 
-    snap = snapshot(config, session, as_of)
+    snap = _whole(snap, as_of) or snapshot(config, session, as_of)
     period = iso_week(as_of)
     previous = iso_week(as_of - dt.timedelta(days=7))
     open_rows = [r for r in snap.rows if r.is_open]
@@ -258,10 +270,13 @@ def department(config: Config, session: Session, as_of: dt.date, department_id: 
                snap: Snapshot | None = None) -> Report:
     """One department's own report: only its findings, with basis, evidence and due date.
 
-    ``snap``: a snapshot already read for this as_of (building every department's report).
+    ``snap``: a snapshot already read for this as_of (building every department's report): the
+    whole one or a share that holds this department.
     """
     from reports.xlsx import department_sheet
 
+    if snap is not None and (snap.as_of != as_of or (snap.share is not None and department_id not in snap.share)):
+        raise ValueError(f"the snapshot does not hold department `{department_id}` as of {as_of}")
     snap = snap or snapshot(config, session, as_of)
     name = snap.department_names.get(department_id, department_id)
     mine = snap.by_department().get(department_id, [])
