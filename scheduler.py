@@ -616,6 +616,8 @@ def run(
 ) -> int:
     """Run the scheduler for ``config`` until SIGTERM/SIGINT (or ``max_runtime`` seconds)."""
     app = open_app(config.path, config=config)
+    # Each site is its own crawl job: workers kept between them pay their start-up once, not per site.
+    pipeline.keep_crawl_workers(config.crawl.idle_worker_minutes * 60)
     try:
         daemon = Daemon(app, build_specs(config, triggers_override, extra_jobs), **daemon_options)
         code = daemon.serve(max_runtime=max_runtime)
@@ -623,6 +625,7 @@ def run(
             _terminate_children()
         return code
     finally:
+        pipeline.keep_crawl_workers(0)  # the idle workers exit now
         app.close()
 
 

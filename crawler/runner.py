@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from crawler.child import create_run
+from crawler.idle import IDLE, settings_stamp
 from crawler.workerproc import WorkerProc
 from store.db import Database
 from store.models import HOME_SECTION, CrawlRun, SectionCrawl, utcnow
@@ -103,6 +104,7 @@ class _Pool:
         self.done: dict[str, CrawlOutcome] = {}
         self.deaths = 0
         self.hosts: dict[str, frozenset[str]] = {}
+        self.stamp = settings_stamp(config.path)
 
     def run(self, sites: list[str]) -> dict[str, CrawlOutcome]:
         pending = deque(dict.fromkeys(sites))
@@ -124,7 +126,7 @@ class _Pool:
                 self._wait()
                 self._enforce_deadlines()
             for worker in list(self.workers):
-                self._retire(worker)
+                self._release(worker)
         finally:  # normally no worker is left; after an exception (KeyboardInterrupt) none may go on
             for worker in list(self.workers):
                 if worker.proc.poll() is None:
@@ -138,7 +140,8 @@ class _Pool:
     # ------------------------------------------------------------------ workers
 
     def _start_worker(self) -> WorkerProc:
-        worker = WorkerProc.start(self.config.path)
+        """A worker kept idle by an earlier crawl with the same settings (crawler/idle.py), else a new one."""
+        worker = IDLE.take(self.stamp) or WorkerProc.start(self.config.path)
         self.workers.append(worker)
         self.selector.register(worker.fileno(), selectors.EVENT_READ, worker)
         return worker
@@ -148,6 +151,14 @@ class _Pool:
             self.workers.remove(worker)
             self.selector.unregister(worker.fileno())
             worker.close()
+
+    def _release(self, worker: WorkerProc) -> None:
+        """The crawl is over: keep the worker for the next crawl when this process keeps workers, else retire it."""
+        if worker.sent < SITES_PER_WORKER and IDLE.park(self.stamp, worker):
+            self.workers.remove(worker)
+            self.selector.unregister(worker.fileno())
+            return
+        self._retire(worker)
 
     def _retire(self, worker: WorkerProc) -> None:
         """No more sites for this worker: let it exit, then forget it."""
@@ -174,7 +185,7 @@ class _Pool:
                 hosts = self.hosts[site_id]
                 busy |= hosts
                 worker.send(site_id, create_run(self.db, site_id), self.limit, hosts)
-            if not pending and not worker.inflight:
+            if not pending and not worker.inflight and not IDLE.keeping:
                 worker.close_input()
 
     def _wait(self) -> None:

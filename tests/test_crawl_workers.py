@@ -255,3 +255,97 @@ def test_a_worker_retired_after_its_share_is_not_counted_as_a_death(
     assert [o.status for o in outcomes] == ["ok", "ok", "ok"], [o.reason for o in outcomes]
     assert len({o.stats["worker_pid"] for o in outcomes}) == 3
     assert not [r for r in caplog.records if "抓取进程" in r.getMessage()], caplog.text
+
+
+@pytest.fixture
+def keep_workers() -> Any:
+    """Keep idle crawl workers as the scheduler does; afterwards none is left."""
+    from crawler.idle import IDLE
+
+    IDLE.configure(60)
+    yield IDLE
+    IDLE.configure(0)
+    assert IDLE.pids() == []
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ")[-1][:1] != "Z"  # a zombie has exited
+
+
+def _wait_gone(pid: int, seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not _pid_alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_kept_worker_serves_the_next_crawl(tmp_path: Path, keep_workers: Any) -> None:
+    """The scheduler crawls each site in its own job: the second crawl reuses the first one's worker."""
+    path, srvs = _three_sites(tmp_path)
+    config = load_config(path)
+    try:
+        first = crawl_sites(config, ["trs"])
+        parked = keep_workers.pids()
+        second = crawl_sites(config, ["gbk"])
+        third = crawl_sites(config, ["trs"])  # a recrawl in a reused worker: same results as the first
+    finally:
+        for srv in srvs:
+            srv.stop()
+    assert [o.status for o in (*first, *second, *third)] == ["ok", "ok", "ok"]
+    assert parked == [first[0].stats["worker_pid"]]
+    assert second[0].stats["worker_pid"] == third[0].stats["worker_pid"] == parked[0]
+    assert third[0].sections[-1]["items_found"] == first[0].sections[-1]["items_found"] > 0
+    keep_workers.configure(0)
+    assert _wait_gone(parked[0]), "closing the idle workers must end their processes"
+
+
+def test_without_keeping_each_crawl_starts_its_own_worker(tmp_path: Path) -> None:
+    from crawler.idle import IDLE
+
+    assert not IDLE.keeping  # the default outside the scheduler
+    path, srvs = _three_sites(tmp_path)
+    config = load_config(path)
+    try:
+        first = crawl_sites(config, ["trs"])
+        second = crawl_sites(config, ["gbk"])
+    finally:
+        for srv in srvs:
+            srv.stop()
+    assert first[0].stats["worker_pid"] != second[0].stats["worker_pid"]
+    assert _wait_gone(first[0].stats["worker_pid"]) and IDLE.pids() == []
+
+
+def test_idle_worker_exits_after_the_keep_time(tmp_path: Path, keep_workers: Any) -> None:
+    path, srvs = _three_sites(tmp_path)
+    keep_workers.configure(2)
+    try:
+        outcome, = crawl_sites(load_config(path), ["gbk"])
+        kept = keep_workers.pids()
+    finally:
+        for srv in srvs:
+            srv.stop()
+    pid = outcome.stats["worker_pid"]
+    assert kept == [pid]
+    assert _wait_gone(pid) and keep_workers.pids() == []
+
+
+def test_changed_settings_file_gets_a_fresh_worker(tmp_path: Path, keep_workers: Any) -> None:
+    """A worker read settings.toml when it started: after the file changes, it is not reused."""
+    path, srvs = _three_sites(tmp_path)
+    try:
+        first, = crawl_sites(load_config(path), ["gbk"])
+        path.write_text(path.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+        second, = crawl_sites(load_config(path), ["gbk"])
+    finally:
+        for srv in srvs:
+            srv.stop()
+    assert first.status == second.status == "ok"
+    assert first.stats["worker_pid"] != second.stats["worker_pid"]
+    assert keep_workers.pids() == [first.stats["worker_pid"], second.stats["worker_pid"]]

@@ -115,6 +115,7 @@ class CrawlConfig:
     max_attachment_bytes: int = 20_000_000
     parallel_sites: int = 2
     retry_times: int = 1
+    idle_worker_minutes: float = 60.0  # scheduler: crawl workers stay ready this long between crawls
 
 
 @dataclass(frozen=True)
@@ -581,6 +582,7 @@ _CRAWL = {
     "max_attachment_bytes": (_int(1000), False),
     "parallel_sites": (_int(1), False),
     "retry_times": (_int(0), False),
+    "idle_worker_minutes": (_float(0), False),
 }
 _LINKS = {
     "enabled": (_bool, False),

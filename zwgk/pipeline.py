@@ -28,6 +28,13 @@ def crawl(app: App, site_ids: Sequence[str] | None = None, *, timeout: float | N
     return crawl_sites(app.config, site_ids, timeout=timeout)
 
 
+def keep_crawl_workers(seconds: float) -> None:
+    """Keep crawl workers ready this long between crawls (a long-lived process; 0 closes them)."""
+    from crawler.idle import IDLE
+
+    IDLE.configure(seconds)
+
+
 def check_links(app: App, site_ids: Sequence[str] | None = None) -> Any:
     """Check every link the crawl stored (at most once per URL per run)."""
     from crawler.linkcheck.runner import check_links as run
