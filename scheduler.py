@@ -4,9 +4,11 @@ Jobs are built from settings.toml at start (``build_specs``):
 
 * ``crawl:<site>`` per site on ``schedule.crawl`` (with jitter), followed by
   ``links:<site>`` and ``check:<site>`` when ``schedule.check_after_crawl``;
-* ``report_daily`` (then ``report_department``: each department's own report) and
+* ``report_daily`` with ``report_department`` (each department's own report) and
   ``report_weekly`` on their crons, each followed by ``deliver:<kind>``
-  (and preceded by ``check:all`` when checks do not follow the crawls);
+  (and preceded by ``check:all`` when checks do not follow the crawls); the daily job
+  builds the daily scorecard and every department's report in one call, from one read of
+  the findings (stages run ``together``), and still records one JobRun per kind;
 * ``availability`` every ``schedule.availability_minutes``;
 * ``outbox`` (retries of the delivery outbox) every ``mail.retry_base_seconds`` (1–15 minutes).
 
@@ -81,6 +83,9 @@ class Stage:
     kind: str
     fn: StageFn
     requires: str | None = None  # job id of an earlier stage that must have succeeded
+    # Stages with the same ``together`` key, next to each other in a job, run as one call of
+    # their (shared) ``fn``, which returns {job_id: result or the Exception that stage failed with}.
+    together: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,15 @@ def _check_stage(site_id: str | None) -> StageFn:
     return lambda app: pipeline.check_tally(app, pipeline.today(app), site_id=site_id)
 
 
-def _report_stage(kind: str) -> StageFn:
-    return lambda app: pipeline.report(app, kind, pipeline.today(app))
+def _report_stages(kinds: tuple[str, ...]) -> tuple[Stage, ...]:
+    """One stage (JobRun ``report_<kind>``) per report kind, all built by one ``pipeline.report_kinds`` call."""
+
+    def run(app: App) -> dict[str, Any]:
+        outcomes = pipeline.report_kinds(app, kinds, pipeline.today(app))
+        return {f"report_{kind}": outcome for kind, outcome in outcomes.items()}
+
+    key = "+".join(kinds)
+    return tuple(Stage(f"report_{kind}", f"report_{kind}", run, together=key) for kind in kinds)
 
 
 _DELIVER_LOCK = threading.Lock()
@@ -205,6 +217,22 @@ def _summarize_stats(stats: Mapping[str, Any]) -> str:
     return "，".join(parts)[:2000]
 
 
+def _exc_info(exc: BaseException) -> BaseException | bool:
+    """The traceback worth logging: not for a missing module (its message says it all)."""
+    return False if isinstance(exc, ImportError) else exc
+
+
+def _groups(stages: Iterable[Stage]) -> list[list[Stage]]:
+    """A job's stages in order, those run ``together`` (same key, next to each other) as one group."""
+    groups: list[list[Stage]] = []
+    for stage in stages:
+        if stage.together and groups and groups[-1][0].together == stage.together:
+            groups[-1].append(stage)
+        else:
+            groups.append([stage])
+    return groups
+
+
 def _error_message(exc: BaseException) -> str:
     if isinstance(exc, ImportError):
         return f"模块缺失（ImportError）：{exc}"
@@ -270,24 +298,18 @@ def build_specs(
     )
     # Without checks after each crawl, the scorecards judge the stored data themselves first.
     pre_check = () if sched.check_after_crawl else (Stage("check:all", "check", _check_stage(None)),)
-    for kind, expr, label, order in (
-        ("report_daily", sched.daily_report, "日报", 30),
-        ("report_weekly", sched.weekly_report, "周报", 31),
+    # Each department receives only its own findings, with the daily scorecard: built together.
+    for kind, kinds, expr, label, order in (
+        ("report_daily", ("daily", "department"), sched.daily_report, "日报", 30),
+        ("report_weekly", ("weekly",), sched.weekly_report, "周报", 31),
     ):
-        department_stages = (
-            (Stage("report_department", "report_department", _report_stage("department")),)
-            if kind == "report_daily"
-            else ()
-        )
         specs.append(
             JobSpec(
                 id=kind,
                 trigger=trigger(kind, kind, lambda expr=expr: cron_trigger(expr, tz)),
                 stages=(
                     *pre_check,
-                    Stage(kind, kind, _report_stage(kind.removeprefix("report_"))),
-                    # Each department receives only its own findings, with the daily scorecard.
-                    *department_stages,
+                    *_report_stages(kinds),
                     Stage(f"deliver:{kind}", "deliver", _deliver, requires=kind),
                 ),
                 catch_up_order=order,
@@ -391,7 +413,7 @@ class Daemon:
         self._stopping = threading.Event()
         self._finished = threading.Event()
         self._guards: dict[str, threading.Lock] = {s.id: threading.Lock() for s in self.specs}
-        self._active: dict[object, int | None] = {}  # running stages -> their JobRun id
+        self._active: dict[object, list[int]] = {}  # running stages -> their JobRun ids
         self._active_cv = threading.Condition()
         self._heart: threading.Thread | None = None
 
@@ -419,23 +441,47 @@ class Daemon:
     # -- running jobs
     def run_stage(self, stage: Stage) -> bool:
         """Run one stage and record its JobRun; never raises. Not started once stopping."""
+        return self.run_stages([stage]).get(stage.job_id, False)
+
+    def run_stages(self, stages: list[Stage]) -> dict[str, bool]:
+        """Run one stage, or stages run ``together`` as one call, and record a JobRun for each.
+
+        Every JobRun is started before the call and finished after it, each with its own
+        outcome: a stage whose part failed is recorded as failed with its reason, the others
+        as they went. Never raises; nothing starts once stopping. Returns job id -> succeeded.
+        """
         token = object()
         with self._active_cv:
             if self._stopping.is_set():
-                return False
-            self._active[token] = None
+                return {}
+            self._active[token] = []
         try:
-            run_id = jobstore.start_job(self.app.db, stage.job_id, stage.kind)
-            with self._active_cv:
-                self._active[token] = run_id
+            run_ids = []
+            for stage in stages:
+                run_ids.append(jobstore.start_job(self.app.db, stage.job_id, stage.kind))
+                with self._active_cv:
+                    self._active[token] = list(run_ids)
             try:
-                result = stage.fn(self.app)
-                status, message = judge(stage.kind, result)
+                result = stages[0].fn(self.app)
+                parts = result if stages[0].together else {stages[0].job_id: result}
             except Exception as exc:
-                log.warning("任务 %s 失败：%s", stage.job_id, exc, exc_info=not isinstance(exc, ImportError))
-                status, message = "failed", _error_message(exc)
-            jobstore.finish_job(self.app.db, run_id, status, message)
-            return status == "ok"
+                parts = dict.fromkeys((s.job_id for s in stages), exc)
+            done = {}
+            for stage, run_id in zip(stages, run_ids, strict=True):
+                part = parts.get(stage.job_id) if isinstance(parts, Mapping) else None
+                if part is None and stages[0].together:
+                    part = RuntimeError(f"{stage.job_id} 未生成结果")
+                if isinstance(part, Exception):
+                    log.warning("任务 %s 失败：%s", stage.job_id, part, exc_info=_exc_info(part))
+                    status, message = "failed", _error_message(part)
+                else:
+                    try:
+                        status, message = judge(stage.kind, part)
+                    except Exception as exc:
+                        status, message = "failed", _error_message(exc)
+                jobstore.finish_job(self.app.db, run_id, status, message)
+                done[stage.job_id] = status == "ok"
+            return done
         finally:
             with self._active_cv:
                 self._active.pop(token, None)
@@ -449,17 +495,21 @@ class Daemon:
             return
         try:
             succeeded: dict[str, bool] = {}
-            for stage in spec.stages:
+            for group in _groups(spec.stages):
                 if self._stopping.is_set():
                     return
-                if stage.requires and not succeeded.get(stage.requires):
-                    run_id = jobstore.start_job(self.app.db, stage.job_id, stage.kind)
-                    kind = next((s.kind for s in spec.stages if s.job_id == stage.requires), stage.requires)
-                    message = f"未运行：{KIND_LABELS.get(kind, kind)}未成功，不据旧数据处理"
-                    jobstore.finish_job(self.app.db, run_id, "failed", message)
-                    succeeded[stage.job_id] = False
-                    continue
-                succeeded[stage.job_id] = self.run_stage(stage)
+                ready = []
+                for stage in group:
+                    if stage.requires and not succeeded.get(stage.requires):
+                        run_id = jobstore.start_job(self.app.db, stage.job_id, stage.kind)
+                        kind = next((s.kind for s in spec.stages if s.job_id == stage.requires), stage.requires)
+                        message = f"未运行：{KIND_LABELS.get(kind, kind)}未成功，不据旧数据处理"
+                        jobstore.finish_job(self.app.db, run_id, "failed", message)
+                        succeeded[stage.job_id] = False
+                    else:
+                        ready.append(stage)
+                if ready:
+                    succeeded.update(self.run_stages(ready))
         except Exception:  # the database itself failed (e.g. locked too long): log, keep the scheduler alive
             log.exception("任务 %s 无法记录运行结果", spec.id)
         finally:
@@ -547,7 +597,7 @@ class Daemon:
         with self._active_cv:
             self._stopping.set()  # under the lock: no stage starts after this point
             self._active_cv.wait_for(lambda: not self._active, timeout=self.shutdown_grace)
-            still = sorted(run_id for run_id in self._active.values() if run_id is not None)
+            still = sorted(run_id for run_ids in self._active.values() for run_id in run_ids)
         if still:
             self.abandoned = still
             jobstore.fail_running_jobs(

@@ -90,6 +90,16 @@ def report(app: App, kind: str, as_of: dt.date, *, department_id: str | None = N
     return build_and_queue(app.config, app.db, kind, as_of, department_id=department_id)
 
 
+def report_kinds(app: App, kinds: Sequence[str], as_of: dt.date) -> dict[str, list[Any] | Exception]:
+    """Several report kinds of one day from one read of the findings (``department``: every department's).
+
+    Each kind's written paths, or the exception it failed with (the other kinds are still queued).
+    """
+    from reports.build import build_kinds
+
+    return build_kinds(app.config, app.db, kinds, as_of)
+
+
 def deliver(app: App) -> Any:
     """Send what is due in the outbox (SMTP / webhooks, or .eml files when mail is disabled)."""
     from reports.delivery.outbox import flush_outbox
