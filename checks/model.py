@@ -157,6 +157,9 @@ class Context:
     registry: Registry | None = None
     cutoff: dt.datetime | None = None  # end of the as_of day, naive UTC
     site_data: SiteData | None = None  # the site around a section (for cross-section rules)
+    # What kinds work out once and share between the rules of one site (keys start with the kind's
+    # name): the engine gives every context of a site's evaluation the same dict; None, nothing shared.
+    memo: dict[Any, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

@@ -29,7 +29,7 @@ from checks.model import (
     SiteData,
     evidence,
 )
-from checks.rows import tuples
+from checks.rows import _identity, raw, tuples
 from store.models import (
     Attachment,
     AvailabilityProbe,
@@ -281,12 +281,13 @@ def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> d
     i, p = Item, Page
     visible = (i.site_id.in_(site_ids), i.first_seen < cutoff, (i.gone_at.is_(None)) | (i.gone_at >= cutoff))
     connection = session.connection()
-    rows = tuples(connection,
+    items = raw(connection,
         select(i.site_id, i.section_id, i.url, i.title, i.published, i.date_source, i.written_date, i.first_seen,
                i.page_id)
         .where(*visible)
         .order_by(i.site_id, i.section_id, i.published.nulls_first(), i.id)
     )
+    rows = items[0]
     # a page is visible when it was fetched before the cutoff
     pages = tuples(connection,
         select(p.id, p.url, p.fetched_at, p.outcome, p.reason, p.title, p.text, p.meta, p.xxgk, p.pubdate,
@@ -304,32 +305,51 @@ def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> d
             doc_number=doc_number, validity=validity, evidence=_evidence(purl, fetched_at, wf, wo, wl),
             attachments=tuple(attachments.get(pid, ())), links=frozenset(links.get(purl, ())),
         )
-    out: dict[tuple[str, str], list[ItemView]] = defaultdict(list)
-    view = views.get
-    for site_id, section_id, url, title, published, date_source, written, first_seen, pid in rows:
-        out[(site_id, section_id)].append(_item_view(url, title, published, date_source, written, first_seen,
-                                                     view(pid) if pid is not None else None))
-    return out
+    return _group_items(items, views)
 
 
 _new = object.__new__
-_ITEM_FIELDS = ("url", "title", "published", "date_source", "written_date", "first_seen", "page")
-if tuple(f.name for f in fields(ItemView)) != _ITEM_FIELDS:  # _item_view must set every field
-    raise RuntimeError("checks.model.ItemView changed: update checks.queries._item_view")
 
 
-def _item_view(url: str, title: str, published: dt.date | None, date_source: str, written_date: dt.date | None,
-               first_seen: dt.datetime, page: PageView | None) -> ItemView:
-    """``ItemView(...)`` without the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field:
-    half the cost of building a million item views). The same object: equal, hashable, picklable."""
-    view = _new(ItemView)
-    view.__dict__.update(url=url, title=title, published=published, date_source=date_source,
-                         written_date=written_date, first_seen=first_seen, page=page)
-    return view
+def _group_items(items: tuple[list[Any], list[Any]], views: dict[int, PageView]) -> dict[tuple[str, str], list[ItemView]]:
+    """Item views per (site, section) from the driver's rows of the items query (``rows.raw``).
+
+    A million rows per run: each view is built without the frozen dataclass's ``__init__`` (its fields
+    stored straight into the instance dict, the same object ``ItemView(...)`` makes), the three date
+    columns converted through their memoised processors here, and a new list started only when the
+    (site, section) changes (the query orders by them; ``setdefault`` keeps it right if it did not).
+    """
+    rows, procs = items
+    if any(procs[n] is not _identity for n in (0, 1, 2, 3, 5, 8)):  # not on SQLite or PostgreSQL: convert first
+        rows = [tuple(proc(v) if n not in (4, 6, 7) else v for n, (proc, v) in enumerate(zip(procs, row, strict=True)))
+                for row in rows]
+    published_, written_, seen_ = procs[4], procs[6], procs[7]
+    out: dict[tuple[str, str], list[ItemView]] = {}
+    view = views.get
+    new, cls = _new, ItemView
+    site = section = None
+    bucket: list[ItemView] = []
+    for site_id, section_id, url, title, published, date_source, written, first_seen, pid in rows:
+        if section_id != section or site_id != site:
+            site, section = site_id, section_id
+            bucket = out.setdefault((site_id, section_id), [])
+        item = new(cls)
+        d = item.__dict__
+        d["url"] = url
+        d["title"] = title
+        d["published"] = published_(published)
+        d["date_source"] = date_source
+        d["written_date"] = written_(written)
+        d["first_seen"] = seen_(first_seen)
+        d["page"] = view(pid) if pid is not None else None
+        bucket.append(item)
+    return out
 
 
 def _site_links_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[str, list[LinkView]]:
-    """``site_links`` for many sites: links grouped per site in Link.id order, refs in row order."""
+    """``site_links`` for many sites: links grouped per site in Link.id order, refs in row order.
+
+    Views built without the frozen dataclasses' ``__init__`` (see ``_group_items``)."""
     stmt = (
         select(LinkRef.site_id, Link.id, Link.url, Link.verdict, Link.reason, Link.http_status, Link.last_checked,
                LinkRef.source_url, LinkRef.section_id, LinkRef.on_home_page, LinkRef.kind)
@@ -338,14 +358,34 @@ def _site_links_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime)
         .order_by(Link.id)
     )
     grouped: dict[str, dict[int, tuple[tuple, list[LinkRefView]]]] = defaultdict(dict)
+    new, cls = _new, LinkRefView
     for site_id, link_id, url, verdict, reason, status, checked, source, section_id, home, kind in \
             tuples(session.connection(), stmt):
         links = grouped[site_id]
         entry = links.get(link_id)
         if entry is None:
             entry = links[link_id] = ((url, verdict or "unknown", reason, status, checked), [])
-        entry[1].append(LinkRefView(source, section_id, bool(home), kind))
-    return {site: [LinkView(*link, tuple(refs)) for link, refs in links.values()] for site, links in grouped.items()}
+        ref = new(cls)
+        d = ref.__dict__
+        d["source_url"] = source
+        d["section_id"] = section_id
+        d["on_home_page"] = bool(home)
+        d["kind"] = kind
+        entry[1].append(ref)
+    out: dict[str, list[LinkView]] = {}
+    for site, links in grouped.items():
+        views = out[site] = []
+        for (url, verdict, reason, status, checked), refs in links.values():
+            link = new(LinkView)
+            d = link.__dict__
+            d["url"] = url
+            d["verdict"] = verdict
+            d["reason"] = reason
+            d["http_status"] = status
+            d["last_checked"] = checked
+            d["refs"] = tuple(refs)
+            views.append(link)
+    return out
 
 
 def _probes_bulk(session: Session, site_ids: list[str], start: dt.datetime, cutoff: dt.datetime) -> dict[str, list[ProbeView]]:
@@ -353,10 +393,33 @@ def _probes_bulk(session: Session, site_ids: list[str], start: dt.datetime, cuto
     stmt = (select(a.site_id, a.url, a.probed_at, a.ok, a.http_status, a.reason, a.ipv6)
             .where(a.site_id.in_(site_ids), a.probed_at >= start, a.probed_at < cutoff)
             .order_by(a.site_id, a.probed_at))
-    out: dict[str, list[ProbeView]] = defaultdict(list)
+    out: dict[str, list[ProbeView]] = {}
+    new, cls = _new, ProbeView
+    site, bucket = None, []
     for site_id, url, probed_at, ok, status, reason, ipv6 in tuples(session.connection(), stmt):
-        out[site_id].append(ProbeView(url, probed_at, bool(ok), status, reason, ipv6))
+        if site_id != site:
+            site = site_id
+            bucket = out.setdefault(site_id, [])
+        probe = new(cls)  # ProbeView(...) without its __init__ (see _group_items)
+        d = probe.__dict__
+        d["url"] = url
+        d["probed_at"] = probed_at
+        d["ok"] = bool(ok)
+        d["http_status"] = status
+        d["reason"] = reason
+        d["ipv6"] = ipv6
+        bucket.append(probe)
     return out
+
+
+# Views built field by field must set every field, in this order.
+_VIEW_FIELDS = {ItemView: ("url", "title", "published", "date_source", "written_date", "first_seen", "page"),
+                LinkRefView: ("source_url", "section_id", "on_home_page", "kind"),
+                LinkView: ("url", "verdict", "reason", "http_status", "last_checked", "refs"),
+                ProbeView: ("url", "probed_at", "ok", "http_status", "reason", "ipv6")}
+for _cls, _names in _VIEW_FIELDS.items():
+    if tuple(f.name for f in fields(_cls)) != _names:
+        raise RuntimeError(f"checks.model.{_cls.__name__} changed: update the loops in checks.queries that build it")
 
 
 def load_sites(session: Session, sites: list[SiteConfig], cutoff: dt.datetime, *, probe_days: int = 30) -> list[SiteData]:
