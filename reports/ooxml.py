@@ -19,8 +19,9 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from openpyxl.writer.theme import theme_xml
@@ -61,12 +62,67 @@ STYLES_XML = (
 
 @dataclass
 class Table:
-    """One worksheet: a title (already legal and unique), header names, rows, column widths."""
+    """One worksheet: a title (already legal and unique), header names, rows, column widths.
+
+    ``shared``: the rows are written into several workbooks (the district sheet of the daily and
+    the weekly): their XML is built once and kept there, each workbook fills in its own
+    shared-string indices (same bytes as writing the rows again).
+    """
 
     title: str
     headers: Sequence[str]
     rows: Sequence[Sequence[Any]]
     widths: Sequence[float] = ()
+    shared: SharedRows | None = None
+
+
+class SharedRows:
+    """The data rows' XML of a table written into several workbooks, built at its first write."""
+
+    def __init__(self) -> None:
+        self.template: RowsTemplate | None = None
+
+    def rows_xml(self, table: Table, sst: SharedStrings, start_row: int) -> Iterable[str]:
+        key = (id(table.rows), len(table.rows), len(table.headers), start_row)
+        if self.template is None or self.template.key != key:
+            self.template = rows_template(table, start_row)
+        return self.template.fill(sst)
+
+
+@dataclass
+class RowsTemplate:
+    """Rows XML with ``%s`` where a shared-string index goes; ``texts``: those strings, in order of first use.
+
+    A workbook's shared-string table numbers new strings in the order the cells use them, so
+    adding ``texts`` in order gives each the index that writing the rows cell by cell would.
+    """
+
+    key: tuple[int, int, int, int]  # the rows it was built from (id, length), header width, first row
+    texts: list[str]
+    refs: int  # cells referring to a shared string
+    chunks: list[tuple[str, Callable[[list[str]], tuple[str, ...]]]]  # template, its indices into ``texts``
+
+    def fill(self, sst: SharedStrings) -> Iterable[str]:
+        ids, known = sst.ids, sst.texts
+        numbers = []
+        for text in self.texts:  # already cleaned: SharedStrings.add without cleaning again
+            i = ids.get(text)
+            if i is None:
+                i = ids[text] = len(known)
+                known.append(text)
+            numbers.append(str(i))
+        sst.count += self.refs
+        for template, pick in self.chunks:
+            yield template % pick(numbers)
+
+
+def _picker(indices: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    if len(indices) == 1:
+        only = indices[0]
+        return lambda numbers: (numbers[only],)
+    if not indices:
+        return lambda _numbers: ()
+    return itemgetter(*indices)  # type: ignore[return-value]
 
 
 def escape(text: str) -> str:
@@ -172,20 +228,72 @@ def _rows_xml(table: Table, sst: SharedStrings, start_row: int) -> Iterable[str]
         yield "".join(chunk)
 
 
+def rows_template(table: Table, start_row: int) -> RowsTemplate:
+    """``_rows_xml`` with the shared-string indices left open (same chunks, same cells)."""
+    width = max(len(table.headers), max((len(row) for row in table.rows), default=0))
+    letters = [column_letter(i) for i in range(1, width + 1)]
+    local = SharedStrings()
+    ids, add = local.ids, local.add
+    chunks: list[tuple[str, Callable[[list[str]], tuple[str, ...]]]] = []
+    chunk: list[str] = []
+    picks: list[int] = []
+    refs = 0
+    for number, row in enumerate(table.rows, start=start_row):
+        r = str(number)
+        cells = [f'<row r="{r}">']
+        for letter, value in zip(letters, row, strict=False):
+            if type(value) is not str:
+                if value is None:
+                    continue
+                cell = _value_cell(f"{letter}{r}", value)
+                if cell is not None:
+                    cells.append(cell)
+                    continue
+                value = _as_text(value)
+            elif not value:
+                continue
+            i = ids.get(value)
+            if i is None:
+                i = add(value)
+            refs += 1
+            picks.append(i)
+            cells.append(f'<c r="{letter}{r}" t="s"><v>%s</v></c>')
+        cells.append("</row>")
+        chunk.append("".join(cells))
+        if len(chunk) >= _ROWS_PER_CHUNK:
+            chunks.append(("".join(chunk), _picker(picks)))
+            chunk, picks = [], []
+    if chunk:
+        chunks.append(("".join(chunk), _picker(picks)))
+    key = (id(table.rows), len(table.rows), len(table.headers), start_row)
+    return RowsTemplate(key, local.texts, refs, chunks)
+
+
 def _other_cell(ref: str, value: Any, sst: SharedStrings) -> str:
+    cell = _value_cell(ref, value)
+    return cell if cell is not None else _text_cell(ref, _as_text(value), sst)
+
+
+def _value_cell(ref: str, value: Any) -> str | None:
+    """A number, boolean or date cell; None for a value written as text."""
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int):
         return f'<c r="{ref}"><v>{value}</v></c>'
     if isinstance(value, float):
         if not math.isfinite(value):
-            return _text_cell(ref, str(value), sst)
+            return None
         return f'<c r="{ref}"><v>{int(value) if value.is_integer() else repr(value)}</v></c>'
     if isinstance(value, dt.date):
         if value.year < 1900:  # outside Excel's calendar: kept as text
-            return _text_cell(ref, value.isoformat(), sst)
+            return None
         return f'<c r="{ref}" s="{DATE_STYLE}"><v>{excel_serial(value)}</v></c>'
-    return _text_cell(ref, str(value), sst)
+    return None
+
+
+def _as_text(value: Any) -> str:
+    """The text of a value ``_value_cell`` leaves to the shared strings."""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
 def _text_cell(ref: str, text: str, sst: SharedStrings, style: int = 0) -> str:
@@ -215,7 +323,7 @@ def _sheet_parts(table: Table, sst: SharedStrings) -> Iterable[str]:
         + (f"<cols>{cols}</cols>" if cols else "")
         + (f'<sheetData><row r="1">{header}</row>' if header else "<sheetData>")
     )
-    yield from _rows_xml(table, sst, 2)
+    yield from (table.shared.rows_xml(table, sst, 2) if table.shared else _rows_xml(table, sst, 2))
     yield (
         "</sheetData>"
         + (f'<autoFilter ref="A1:{last}"/>' if table.headers else "")

@@ -60,6 +60,7 @@ class Snapshot:
     departments: list[tuple[str, str]]
     share: tuple[str, ...] | None = None  # only these departments' findings (None: every finding)
     _groups: dict[str, dict[str, list[FindingRow]]] = field(default_factory=dict, repr=False)
+    _sheets: dict[str, list[Any]] = field(default_factory=dict, repr=False)
 
     @property
     def department_names(self) -> dict[str, str]:
@@ -119,7 +120,7 @@ def _district(config: Config) -> str:
 
 def daily(config: Config, session: Session, as_of: dt.date, *, snap: Snapshot | None = None) -> Report:
     """The district office's daily scorecard (``snap``: the whole snapshot, already read for this as_of)."""
-    from reports.xlsx import findings_sheet, summary_sheet
+    from reports.xlsx import summary_sheet
 
     snap = _whole(snap, as_of) or snapshot(config, session, as_of)
     period = as_of.isoformat()
@@ -158,8 +159,7 @@ def daily(config: Config, session: Session, as_of: dt.date, *, snap: Snapshot | 
         summary += f"{whole} 个网站最近一次抓取未成功，相关结论基于此前的数据。"
     if len(crawl_problems) > whole:
         summary += f"{len(crawl_problems) - whole} 个网站有栏目未能抓取，这些栏目记为无法判断。"
-    sheets = [summary_sheet(deps), findings_sheet(_district(config), open_rows, with_department=True)]
-    sheets += _department_sheets(snap)
+    sheets = [summary_sheet(deps), *_district_sheets(config, snap, open_rows)]
     return Report("daily", period, as_of, title, "daily", context, sheets, summary)
 
 
@@ -168,7 +168,7 @@ def weekly(config: Config, session: Session, as_of: dt.date, *, snap: Snapshot |
 
     ``snap``: the whole snapshot, already read for this as_of.
     """
-    from reports.xlsx import findings_sheet, scores_sheet
+    from reports.xlsx import scores_sheet
 
     snap = _whole(snap, as_of) or snapshot(config, session, as_of)
     period = iso_week(as_of)
@@ -221,8 +221,7 @@ def weekly(config: Config, session: Session, as_of: dt.date, *, snap: Snapshot |
         f"{title}：{len(ranking)} 个部门参评，不合格 {len(failing)} 个，"
         f"逾期未整改 {sum(len(r['overdue']) for r in ranking)} 项。"
     )
-    sheets = [scores_sheet(ranking), findings_sheet(_district(config), open_rows, with_department=True)]
-    sheets += _department_sheets(snap)
+    sheets = [scores_sheet(ranking), *_district_sheets(config, snap, open_rows)]
     return Report("weekly", period, as_of, title, "weekly", context, sheets, summary)
 
 
@@ -231,6 +230,20 @@ def overdue_limit(departments: int) -> int:
     from reports.render import LIST_LIMIT
 
     return min(LIST_LIMIT, max(OVERDUE_MIN, OVERDUE_BUDGET // max(1, departments)))
+
+
+def _district_sheets(config: Config, snap: Snapshot, open_rows: list[FindingRow]) -> list[Any]:
+    """The district sheet (every open finding with its department) and the per-department sheets.
+
+    They are the same in the daily and the weekly workbook: built once per snapshot, their rows'
+    XML written once (``shared``; each workbook still numbers its own shared strings).
+    """
+    from reports.xlsx import findings_sheet
+
+    if "district" not in snap._sheets:
+        district = findings_sheet(_district(config), open_rows, with_department=True, shared=True)
+        snap._sheets["district"] = [district, *_department_sheets(snap)]
+    return snap._sheets["district"]
 
 
 def _department_sheets(snap: Snapshot) -> list[Any]:
@@ -244,7 +257,7 @@ def _department_sheets(snap: Snapshot) -> list[Any]:
     if len(snap.departments) > DEPARTMENT_SHEETS_MAX:
         return []
     open_by_dep = snap.by_department(open_only=True)
-    return [department_sheet(name, open_by_dep.get(dep_id, [])) for dep_id, name in snap.departments]
+    return [department_sheet(name, open_by_dep.get(dep_id, []), shared=True) for dep_id, name in snap.departments]
 
 
 def compute_scores(snap: Snapshot) -> list[Score]:

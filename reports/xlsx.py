@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reports.model import DepartmentRow, FindingRow
-from reports.ooxml import Table, write_xlsx
+from reports.ooxml import SharedRows, Table, write_xlsx
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -19,6 +19,8 @@ class Sheet:
     headers: Sequence[str]
     rows: list[Sequence[Any]]
     widths: Sequence[int] = ()
+    # Set for a sheet written into several workbooks: its rows' XML is built once (reports.ooxml.SharedRows).
+    shared: SharedRows | None = field(default=None, compare=False, repr=False)
 
 
 FINDING_HEADERS = ("状态", "性质", "指标", "指标名称", "网站/栏目", "问题", "应完成日期", "逾期天数", "考核周期", "首次发现", "证据链接", "采集时间", "依据")
@@ -31,15 +33,18 @@ def _finding_values(r: FindingRow) -> list[Any]:
     ]
 
 
-def findings_sheet(title: str, rows: Iterable[FindingRow], *, with_department: bool = False) -> Sheet:
+def findings_sheet(
+    title: str, rows: Iterable[FindingRow], *, with_department: bool = False, shared: bool = False
+) -> Sheet:
+    """``shared``: the sheet goes into several workbooks (its rows' XML is built once)."""
     headers = (("部门",) if with_department else ()) + FINDING_HEADERS
     data = [([r.department_name] if with_department else []) + _finding_values(r) for r in rows]
     widths = ((14,) if with_department else ()) + (8, 8, 14, 24, 24, 50, 12, 8, 10, 12, 40, 20, 50)
-    return Sheet(title, headers, data, widths)
+    return Sheet(title, headers, data, widths, SharedRows() if shared else None)
 
 
-def department_sheet(name: str, rows: Iterable[FindingRow]) -> Sheet:
-    return findings_sheet(name, rows)
+def department_sheet(name: str, rows: Iterable[FindingRow], *, shared: bool = False) -> Sheet:
+    return findings_sheet(name, rows, shared=shared)
 
 
 def summary_sheet(deps: Iterable[DepartmentRow]) -> Sheet:
@@ -81,5 +86,5 @@ def workbook_bytes(sheets: Iterable[Sheet]) -> bytes:
     header row bold and shaded, dates as yyyy-mm-dd, column widths, frozen header, autofilter.
     """
     taken: set[str] = set()
-    tables = [Table(sheet_title(s.title, taken), s.headers, s.rows, s.widths) for s in sheets]
+    tables = [Table(sheet_title(s.title, taken), s.headers, s.rows, s.widths, s.shared) for s in sheets]
     return write_xlsx(tables or [Table("空", (), [])])

@@ -151,3 +151,29 @@ def test_no_sheets_gives_one_empty_sheet_and_limits_are_checked() -> None:
         write_xlsx([])
     with pytest.raises(ValueError, match="exceed"):
         write_xlsx([Table("x", ("a",), [[1]] * 1_048_576)])
+
+
+def test_shared_rows_give_the_same_bytes_in_every_workbook() -> None:
+    """A sheet written into several workbooks (the district sheet of the daily and the weekly) builds
+    its rows' XML once; each workbook's bytes equal writing the rows cell by cell."""
+    from reports.ooxml import SharedRows
+
+    class Label(str):
+        pass
+
+    rows = [list(row) for row in _sheets()[0].rows]
+    rows += [[f"第{i % 700}行", i, Label(f"标签{i % 3}"), float("inf") if i % 997 == 0 else i / 7,
+              dt.date(1899, 12, 31) if i % 1009 == 0 else dt.date(2026, 1, 1 + i % 28), "", None, TRICKY[i % 11]]
+             for i in range(4_500)]  # several chunks of rows
+    headers = ("文本", "整数", "标签", "小数", "日期", "空", "无", "其他")
+    first_sheets = ([Sheet("汇总", ("部门", "文本"), [["区民政局", "第3行"], ["标签1", 2]])],
+                    [Sheet("得分", ("排名",), [[1], ["第699行"], [TRICKY[4]]])], [])
+    shared = Sheet("全区", headers, rows, (10,), SharedRows())
+    plain = Sheet("全区", headers, rows, (10,))
+    for first in (*first_sheets, *first_sheets):  # the second round reuses the rows' XML
+        assert workbook_bytes([*first, shared]) == workbook_bytes([*first, plain])
+        assert workbook_bytes([*first, shared, shared]) == workbook_bytes([*first, plain, plain])
+    assert shared.shared is not None and shared.shared.template is not None
+    # other rows given to the same SharedRows are not written from the first rows' XML
+    other = Sheet("全区", headers, rows[:5], (10,), shared.shared)
+    assert workbook_bytes([other]) == workbook_bytes([Sheet("全区", headers, rows[:5], (10,))])
