@@ -5,7 +5,8 @@ bare Scrapy spider, incremental second crawl. Run by hand, never in unit tests.
     .venv/bin/python bench/bench_fullpass.py --sites 200 --sections 3 --items 20 --runs 1 --no-linkinator --no-bare
 
 Each round, in the same run: ours (fresh database: cold crawl, link check, then the unchanged second
-crawl), the bare Scrapy spider over the URLs our crawl fetched (``bare``: one process per site,
+crawl, and where the code keeps crawl workers, ``second_warm``: a third, unchanged crawl taking the
+second crawl's workers as the scheduler does between its crawls), the bare Scrapy spider over the URLs our crawl fetched (``bare``: one process per site,
 ``parallel_sites`` at a time, as our crawl used to run; ``bare_core``: ``parallel_sites`` processes, each
 crawling its share of the sites at once, as our crawl workers do), linkinator ``--recurse`` over the
 same pages. Medians go to stdout and a JSON line to bench/work/synth-results.jsonl.
@@ -89,10 +90,31 @@ POOL_WARNINGS = WarningCounter()
 logging.getLogger("crawler.runner").addHandler(POOL_WARNINGS)
 
 
+def idle_worker_cpu() -> dict[int, float]:
+    """CPU seconds so far of each crawl worker kept idle in this process (crawler/idle.py), by pid."""
+    try:
+        from crawler.idle import IDLE
+    except ImportError:  # a baseline without kept workers
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    cpu: dict[int, float] = {}
+    for pid in IDLE.pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return cpu
+
+
 def crawl(app: Any) -> dict[str, Any]:
+    """One crawl of every site; CPU counts exited workers and the growth of workers kept idle after it."""
+    idle0 = idle_worker_cpu()
     c0, t0, w0 = children_cpu(), time.monotonic(), POOL_WARNINGS.count
     outcomes = pipeline.crawl(app)
-    wall, cpu = time.monotonic() - t0, children_cpu() - c0
+    wall = time.monotonic() - t0
+    idle1 = idle_worker_cpu()
+    cpu = children_cpu() - c0 + sum(v - idle0.get(pid, 0.0) for pid, v in idle1.items())
     responses = sum(int(o.stats.get("downloader/response_count", 0)) for o in outcomes)
     statuses: dict[str, int] = {}
     for o in outcomes:
@@ -198,9 +220,9 @@ def main() -> None:
                         help="override crawler.runner.EXTRA_RESTARTS (worker deaths tolerated per crawl call)")
     args = parser.parse_args()
     if args.restart_budget is not None:
-        # Workaround, bench only: a worker replaced after SITES_PER_WORKER sites closes its event pipe before
-        # its interpreter has exited; the pool then kills it and counts a death, so from about site 800 on
-        # (2 workers, budget 2 + 3) a long crawl fails every site left. The deaths show in "pool_warnings".
+        # Kept for old baselines: before runner._worker_died waited for a retired worker to exit, a worker
+        # replaced after SITES_PER_WORKER sites was killed and counted as a death, so a long crawl could use
+        # up its restart budget. The deaths show in "pool_warnings".
         from crawler import runner
 
         runner.EXTRA_RESTARTS = args.restart_budget
@@ -213,8 +235,8 @@ def main() -> None:
     expected = {u for s in manifest["sites"] for u in s["broken"]}
     print(f"generated {manifest['totals']} in {gen_s:.1f}s; code from {Path(pipeline.__file__).parent.parent}",
           file=sys.stderr)
-    rounds: dict[str, list[dict[str, Any]]] = {"cold": [], "links": [], "second": [], "bare": [], "bare_core": [],
-                                               "linkinator": []}
+    rounds: dict[str, list[dict[str, Any]]] = {"cold": [], "links": [], "second": [], "second_warm": [], "bare": [],
+                                               "bare_core": [], "linkinator": []}
     counts: dict[str, int] = {}
     tmp = Path(tempfile.mkdtemp(prefix="synth-bench-"))
     with Nginx(manifest, out / "nginx"):
@@ -226,7 +248,13 @@ def main() -> None:
             rounds["links"].append(check_links(app, expected))
             counts = stored_counts(app)
             urls = fetched_urls(app, manifest)
+            warm = hasattr(pipeline, "keep_crawl_workers")
+            if warm:  # the second crawl's workers stay ready, as the scheduler keeps them between its crawls
+                pipeline.keep_crawl_workers(3600)
             rounds["second"].append(crawl(app))
+            if warm:
+                rounds["second_warm"].append(crawl(app))
+                pipeline.keep_crawl_workers(0)
             app.db.dispose()
             if not args.no_bare:
                 rounds["bare"].append(bare(urls, parallel, tmp))
@@ -256,6 +284,8 @@ def main() -> None:
         "second_vs_cold": round(summary["medians"]["second"]["wall"] / cold["wall"], 3),
         "links_cpu": links["cpu"],
     }
+    if rounds["second_warm"]:
+        summary["derived"]["second_warm_vs_cold"] = round(summary["medians"]["second_warm"]["wall"] / cold["wall"], 3)
     if rounds["bare"]:
         summary["derived"]["cold_vs_bare_wall"] = round(cold["wall"] / summary["medians"]["bare"]["wall"], 2)
         summary["derived"]["cold_vs_bare_cpu"] = round(cold["cpu"] / summary["medians"]["bare"]["cpu"], 2)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.outcomes import READABLE
@@ -63,28 +64,37 @@ def load_prior_state(session: Session, site_id: str) -> PriorState:
 
 def _list_validators(session: Session, site_id: str) -> dict[tuple[str, str], ListValidators]:
     """Validators of each section's first list page, only where the last section crawl was readable."""
-    last_run: dict[str, tuple[int, str]] = {}
-    for row in session.execute(
-        select(SectionCrawl.section_id, SectionCrawl.run_id, SectionCrawl.outcome)
+    latest = (
+        select(func.max(SectionCrawl.id).label("id"))
         .where(SectionCrawl.site_id == site_id)
-        .order_by(SectionCrawl.id)
-    ):
-        last_run[row.section_id] = (row.run_id, row.outcome)
-    out: dict[tuple[str, str], ListValidators] = {}
-    for section_id, (run_id, outcome) in last_run.items():
-        if outcome not in READABLE:
-            continue
-        snap = session.execute(
-            select(ListSnapshot.url, ListSnapshot.etag, ListSnapshot.last_modified, ListSnapshot.content_sha256)
-            .where(
-                ListSnapshot.site_id == site_id,
-                ListSnapshot.section_id == section_id,
-                ListSnapshot.run_id == run_id,
-                ListSnapshot.page_no == 0,
+        .group_by(SectionCrawl.section_id)
+        .subquery()
+    )
+    last_run = {
+        row.section_id: row.run_id
+        for row in session.execute(
+            select(SectionCrawl.section_id, SectionCrawl.run_id, SectionCrawl.outcome).join(
+                latest, SectionCrawl.id == latest.c.id
             )
-            .order_by(ListSnapshot.id.desc())
-            .limit(1)
-        ).first()
-        if snap and (snap.etag or snap.last_modified):
-            out[(section_id, snap.url)] = ListValidators(snap.etag, snap.last_modified, snap.content_sha256)
-    return out
+        )
+        if row.outcome in READABLE
+    }
+    if not last_run:
+        return {}
+    # The last first-page snapshot of each section in its last readable run (a list re-read in one run: the last).
+    newest: dict[str, Any] = {}
+    for snap in session.execute(
+        select(ListSnapshot.id, ListSnapshot.section_id, ListSnapshot.run_id, ListSnapshot.url, ListSnapshot.etag,
+               ListSnapshot.last_modified, ListSnapshot.content_sha256)
+        .where(ListSnapshot.site_id == site_id, ListSnapshot.run_id.in_(set(last_run.values())),
+               ListSnapshot.page_no == 0)
+    ):
+        if last_run.get(snap.section_id) != snap.run_id:
+            continue
+        if snap.section_id not in newest or snap.id > newest[snap.section_id].id:
+            newest[snap.section_id] = snap
+    return {
+        (section_id, snap.url): ListValidators(snap.etag, snap.last_modified, snap.content_sha256)
+        for section_id, snap in newest.items()
+        if snap.etag or snap.last_modified
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ FLUSH_ATTEMPTS = 4  # a batch that lost a race on a unique key to another writer
 LINKS, LINK_REFS = Link.__table__, LinkRef.__table__
 ATTACHMENTS, SNAPSHOTS = Attachment.__table__, ListSnapshot.__table__
 ITEMS, PAGES = Item.__table__, Page.__table__
+SECTION_CRAWLS = SectionCrawl.__table__
 PAGE_STATE = (PAGES.c.id, PAGES.c.url, PAGES.c.written_date, PAGES.c.pubdate_source, PAGES.c.outcome, PAGES.c.pubdate)
 ITEM_REFINE_NAMES = ("page_id", "written_date", "published", "published_at", "date_source")
 ITEM_REFINE = (ITEMS.c.id, ITEMS.c.url, *(ITEMS.c[name] for name in ITEM_REFINE_NAMES))
@@ -402,39 +403,43 @@ class Sink:
 
     # ------------------------------------------------------------------ end of run
 
-    def touch_section(self, section_id: str, at: dt.datetime) -> int:
-        """An unchanged list (304): its current items count as seen now."""
+    def end_sections(
+        self,
+        at: dt.datetime,
+        unchanged: Iterable[str],
+        complete: dict[str, set[str]],
+        rows_for: Callable[[dict[str, int], dict[str, int]], list[dict[str, Any]]],
+    ) -> list[dict[str, Any]]:
+        """The run's end in one transaction after the last flush: the current items of unchanged lists (304)
+        count as seen now, items missing from a fully read list get ``gone_at``, and the section crawl rows
+        that ``rows_for(current counts of the unchanged sections, gone counts)`` returns are written."""
         self.flush()
+        unchanged = list(unchanged)
         with self.db.session() as s:
-            result = s.execute(
-                update(Item)
-                .where(Item.site_id == self.site_id, Item.section_id == section_id, Item.gone_at.is_(None))
-                .values(last_seen=at)
-            )
-            return result.rowcount or 0
-
-    def mark_gone(self, section_id: str, seen_urls: set[str], at: dt.datetime) -> int:
-        """A fully read list no longer shows these items: set gone_at."""
-        self.flush()
-        items = Item.__table__
-        with self.db.session() as s:
-            current = s.execute(select(items.c.id, items.c.url).where(
-                items.c.site_id == self.site_id, items.c.section_id == section_id, items.c.gone_at.is_(None)))
-            gone = [item_id for item_id, url in current if url not in seen_urls]
-            for batch in _chunks(gone):
-                s.execute(update(items).where(items.c.id.in_(batch)).values(gone_at=at))
-        return len(gone)
-
-    def count_current(self, section_id: str) -> int:
-        with self.db.session() as s:
-            return s.scalar(select(func.count(Item.id)).where(
-                Item.site_id == self.site_id, Item.section_id == section_id, Item.gone_at.is_(None))) or 0
-
-    def write_section_crawls(self, rows: list[dict[str, Any]]) -> None:
-        self.flush()
-        with self.db.session() as s:
-            for columns in rows:
-                s.add(SectionCrawl(run_id=self.run_id, site_id=self.site_id, **columns))
+            counts: dict[str, int] = dict.fromkeys(unchanged, 0)
+            if unchanged:
+                where = (ITEMS.c.site_id == self.site_id, ITEMS.c.section_id.in_(unchanged), ITEMS.c.gone_at.is_(None))
+                s.execute(update(ITEMS).where(*where).values(last_seen=at))
+                for section_id, n in s.execute(select(ITEMS.c.section_id, func.count()).where(*where)
+                                               .group_by(ITEMS.c.section_id)):
+                    counts[section_id] = n
+            gone: dict[str, int] = {}
+            if complete:
+                query = select(ITEMS.c.id, ITEMS.c.section_id, ITEMS.c.url).where(
+                    ITEMS.c.site_id == self.site_id, ITEMS.c.section_id.in_(list(complete)),
+                    ITEMS.c.gone_at.is_(None))
+                gone_ids = []
+                for item_id, section_id, url in s.execute(query):
+                    if url not in complete[section_id]:
+                        gone_ids.append(item_id)
+                        gone[section_id] = gone.get(section_id, 0) + 1
+                for batch in _chunks(gone_ids):
+                    s.execute(update(ITEMS).where(ITEMS.c.id.in_(batch)).values(gone_at=at))
+            rows = rows_for(counts, gone)
+            if rows:
+                s.execute(insert(SECTION_CRAWLS), [{"run_id": self.run_id, "site_id": self.site_id, **row}
+                                                   for row in rows])
+        return rows
 
 
 def _page_refinement(page: Any, date_source: str) -> dict[str, Any]:

@@ -642,33 +642,41 @@ class SiteSpider(scrapy.Spider):
     # ------------------------------------------------------------------ end of run
 
     def closed(self, reason: str) -> None:
-        now = utcnow()
-        rows = []
-        for st in [self.home, *self.sections.values()]:
-            rows.append(self._finish_section(st, now, reason))
-        self.sink.write_section_crawls(rows)
+        self.finished = self.finish_sections([self.home, *self.sections.values()], utcnow(), reason)
         self.sink.flush()
-        self.finished = rows
         self.warc.close()
 
-    def _finish_section(self, st: SectionState, now: dt.datetime, close_reason: str) -> dict[str, Any]:
+    def finish_sections(self, states: list[SectionState], now: dt.datetime, close_reason: str) -> list[dict[str, Any]]:
+        """Write each section's crawl row (and what an unchanged or fully read list means for its items) in one
+        transaction; returns the rows."""
+        ends = {st.section_id: (st, *self._final_outcome(st, close_reason)) for st in states}
+        unchanged = [sid for sid, (_, outcome, _) in ends.items() if outcome == oc.UNCHANGED]
+        complete = {sid: st.seen_urls for sid, (st, outcome, _) in ends.items()
+                    if outcome in (oc.OK, oc.EMPTY) and st.fully_read and sid != HOME_SECTION}
+
+        def rows_for(current: dict[str, int], gone: dict[str, int]) -> list[dict[str, Any]]:
+            return [self._section_row(st, outcome, reason, now, current.get(sid), gone.get(sid, 0))
+                    for sid, (st, outcome, reason) in ends.items()]
+
+        return self.sink.end_sections(now, unchanged, complete, rows_for)
+
+    def _final_outcome(self, st: SectionState, close_reason: str) -> tuple[str, str | None]:
+        """The section's outcome and reason once the run is over (a list not read to the end is not judged)."""
         outcome, reason = st.outcome, st.reason
         if outcome is None:
-            outcome, reason = oc.CONNECTION, f"抓取未完成（{close_reason}）"
-        items_found = len(st.seen_urls)
+            return oc.CONNECTION, f"抓取未完成（{close_reason}）"
         if outcome == oc.OK and st.later_problem is not None:
             page_no, problem = st.later_problem
-            outcome = problem.outcome
-            reason = (
-                f"第 {page_no + 1} 页：{problem.reason}（已读取 {st.pages_fetched} 页，{items_found} 条；"
+            return problem.outcome, (
+                f"第 {page_no + 1} 页：{problem.reason}（已读取 {st.pages_fetched} 页，{len(st.seen_urls)} 条；"
                 "列表未读完，不作判断）"
             )
-        if outcome == oc.UNCHANGED:
-            self.sink.touch_section(st.section_id, now)
-            items_found = self.sink.count_current(st.section_id)
-        gone = 0
-        if outcome in (oc.OK, oc.EMPTY) and st.fully_read and st.section_id != HOME_SECTION:
-            gone = self.sink.mark_gone(st.section_id, st.seen_urls, now)
+        return outcome, reason
+
+    @staticmethod
+    def _section_row(st: SectionState, outcome: str, reason: str | None, now: dt.datetime,
+                     current: int | None, gone: int) -> dict[str, Any]:
+        """A SectionCrawl row; ``current``: the stored items of an unchanged list, which count as found."""
         notes = list(st.notes)
         if gone:
             notes.append(f"{gone} 条已从列表消失")
@@ -682,7 +690,7 @@ class SiteSpider(scrapy.Spider):
             "adapter": st.adapter_used,
             "pagination_method": st.pagination_method,
             "declared_total": st.declared_total,
-            "items_found": items_found,
+            "items_found": len(st.seen_urls) if current is None else current,
             "pages_fetched": st.pages_fetched,
             "reached_horizon": st.reached_horizon,
         }

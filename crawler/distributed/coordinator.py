@@ -191,9 +191,7 @@ def finalize(config: Config, db: Database, server: redis.Redis, keys: RunKeys, s
     crawl_day = dt.date.fromisoformat(server.hget(keys.meta, "crawl_day").decode())
     spider = _spider(config, db, server, keys, site_id, PriorState(), crawl_day)
     spider.load_states()
-    now = utcnow()
-    rows = [spider._finish_section(st, now, "finished") for st in spider.all_states()]  # noqa: SLF001
-    spider.sink.write_section_crawls(rows)
+    rows = spider.finish_sections(spider.all_states(), utcnow(), "finished")
     spider.sink.flush()
     with db.session() as s:
         refine_items_from_pages(s, site_id)
