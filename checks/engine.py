@@ -156,11 +156,10 @@ def evaluate(
     """Run every bound indicator over already loaded site data (pure: no database, no clock)."""
     results: list[FindingResult] = []
     for site in sites:
-        memo: dict[Any, Any] = {}  # shared by the rules of this site (Context.memo)
         for section in site.sections:
             if section_id and section.config.id != section_id:
                 continue
-            ctx = Context(as_of, calendar, config, registry, cutoff, site, memo)
+            ctx = Context(as_of, calendar, config, registry, cutoff, site)
             pages = config is None or config.crawl.fetch_articles
             for ind in bound_indicators(registry, section, pages=pages):
                 own = ind.id == section.config.indicator

@@ -107,8 +107,23 @@ class SectionData:
         return f"最近一次抓取结果为 {self.crawl.outcome}{reason}"
 
     def last_published(self) -> ItemView | None:
-        dated = [i for i in self.items if i.published]
-        return max(dated, key=lambda i: i.published) if dated else None  # type: ignore[arg-type,return-value]
+        """The item with the latest publication date (the first of them on a tie), None if none is dated.
+
+        Several rules ask per section (freshness, presence, the site-wide vetoes): remembered for the items
+        list it was worked out on (same list object, same length, same last item)."""
+        items = self.items
+        seen = self.__dict__.get("_last_published")
+        if seen is not None and seen[0] is items and seen[1] == len(items) and \
+                (not items or seen[2] is items[-1]):
+            return seen[3]
+        best = None
+        top = None
+        for item in items:
+            published = item.published
+            if published and (best is None or published > top):
+                best, top = item, published
+        self.__dict__["_last_published"] = (items, len(items), items[-1] if items else None, best)
+        return best
 
 
 @dataclass(frozen=True)
@@ -157,9 +172,6 @@ class Context:
     registry: Registry | None = None
     cutoff: dt.datetime | None = None  # end of the as_of day, naive UTC
     site_data: SiteData | None = None  # the site around a section (for cross-section rules)
-    # What kinds work out once and share between the rules of one site (keys start with the kind's
-    # name): the engine gives every context of a site's evaluation the same dict; None, nothing shared.
-    memo: dict[Any, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

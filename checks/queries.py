@@ -272,13 +272,19 @@ def _attachments_bulk(session: Session, page_ids: list[int], cutoff: dt.datetime
     return out
 
 
+_PAGES = (select(Page.id, Page.url, Page.fetched_at, Page.outcome, Page.reason, Page.title, Page.text, Page.meta,
+                Page.xxgk, Page.pubdate, Page.written_date, Page.doc_number, Page.validity, Page.warc_file,
+                Page.warc_offset, Page.warc_length)
+          .where(Page.id.in_(bindparam("ids", expanding=True)), Page.fetched_at < bindparam("cutoff")))
+
+
 def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> dict[tuple[str, str], list[ItemView]]:
     """Items per (site, section) as ``section_items`` reads them, for many sites in one query.
 
     The pages come in a second query (only the items that have one, about one in ten): the items
     query then carries 9 columns instead of the 24 of an outer join with ``pages``.
     """
-    i, p = Item, Page
+    i = Item
     visible = (i.site_id.in_(site_ids), i.first_seen < cutoff, (i.gone_at.is_(None)) | (i.gone_at >= cutoff))
     connection = session.connection()
     items = raw(connection,
@@ -287,13 +293,12 @@ def _items_bulk(session: Session, site_ids: list[str], cutoff: dt.datetime) -> d
         .where(*visible)
         .order_by(i.site_id, i.section_id, i.published.nulls_first(), i.id)
     )
-    rows = items[0]
-    # a page is visible when it was fetched before the cutoff
-    pages = tuples(connection,
-        select(p.id, p.url, p.fetched_at, p.outcome, p.reason, p.title, p.text, p.meta, p.xxgk, p.pubdate,
-               p.written_date, p.doc_number, p.validity, p.warc_file, p.warc_offset, p.warc_length)
-        .where(p.id.in_(select(i.page_id).where(*visible, i.page_id.is_not(None))), p.fetched_at < cutoff)
-    ) if any(r[8] is not None for r in rows) else []
+    # a page is visible when it was fetched before the cutoff; looked up by the ids the item rows name
+    # (a subquery here read the batch's item rows a second time)
+    page_ids = sorted({r[8] for r in items[0]} - {None})
+    pages: list[tuple[Any, ...]] = []
+    for n in range(0, len(page_ids), CHUNK):
+        pages += tuples(connection, _PAGES, {"ids": page_ids[n:n + CHUNK], "cutoff": cutoff})
     attachments = _attachments_bulk(session, sorted(r[0] for r in pages), cutoff) if pages else {}
     links = _page_links(session, [r[1] for r in pages])
     views: dict[int, PageView] = {}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from checks.kinds import register
@@ -117,91 +116,6 @@ def _entry(shown: dict[tuple[int, str], dict[str, Any]], item: ItemView, how: st
     return entry
 
 
-@dataclass(slots=True)
-class _Judged:
-    """What every 政策解读 rule says of one policy of a pool: its period and its matches."""
-
-    policy: ItemView
-    period: str
-    matched: list[tuple[ItemView, str]]  # sorted by publication date, undated last
-    entries: list[dict[str, Any]]  # the details entries of ``matched`` (shared, never changed)
-
-
-class _Pool:
-    """A policy pool split into policies and interpretations, matched once.
-
-    Several rules judge the same pool (generic.interpretation on the policy section, shanting.04 on the
-    解读 section, each with the other section in its pool); they share this when their parameters agree
-    and the pool's order cannot change the outcome (see ``_pool``).
-    """
-
-    def __init__(self, pool: list[SectionData], words: list[str], keywords: list[str], since: dt.date,
-                 min_shared: int) -> None:
-        by_url: dict[str, ItemView] = {}
-        origin: dict[str, int] = {}
-        total = 0
-        for n, s in enumerate(pool):
-            for i in s.items:
-                by_url[i.url] = i
-                origin.setdefault(i.url, n)
-                total += 1
-        items = list(by_url.values())
-        flags = [any(w in (i.title or "") for w in words) for i in items]
-        interps = [i for i, flag in zip(items, flags, strict=True) if flag]
-        others = [i for i, flag in zip(items, flags, strict=True) if not flag]
-        policies = [i for i in others if matches_keywords(i.title, keywords) and i.published and i.published >= since]
-        # Outcomes follow the pool's order only through URLs present in two of its sections (which item
-        # wins) and ties between sections in the two stable sorts (policies by date, report_order): with
-        # neither, any order of the same sections gives the same outcomes.
-        self.order_free = (total == len(items) and len({origin[i.url] for i in interps}) <= 1
-                           and len({origin[i.url] for i in policies}) <= 1)
-        self.others = others
-        self.interps = interps
-        self.policies = sorted(policies, key=lambda i: i.published)  # type: ignore[arg-type,return-value]
-        self.min_shared = min_shared
-        self.names = {s.site.name for s in pool}
-        self._judged: list[_Judged] | None = None
-
-    def judged(self) -> list[_Judged]:
-        if self._judged is None:
-            # every non-解读 title of the pool, not only the window's policies: a steadier count of what is common
-            common = common_terms([i.title for i in self.others], self.names)
-            prepared = InterpretationIndex(self.interps, common)
-            shown: dict[tuple[int, str], dict[str, Any]] = {}  # one details entry per (interpretation, how), shared
-            listed: dict[int, list[dict[str, Any]]] = {}
-            out = []
-            for policy in self.policies:
-                period = f"{policy.published}#{hashlib.sha1(policy.url.encode()).hexdigest()[:8]}"
-                matched = prepared.matching(policy, self.min_shared)
-                entries = listed.get(id(matched))  # the index hands out one list per distinct match (kept alive)
-                if entries is None:
-                    entries = listed[id(matched)] = [_entry(shown, i, how) for i, how in matched]
-                out.append(_Judged(policy, period, matched, entries))
-            self._judged = out
-        return self._judged
-
-
-def _pool(ctx: Context, pool: list[SectionData], words: list[str], keywords: list[str], since: dt.date,
-          min_shared: int) -> _Pool:
-    """The pool's ``_Pool``, shared through the context's memo (one site's evaluation) with the other rules
-    judging the same sections (the site holds them through its evaluation: their ids stay theirs)."""
-    memo = ctx.memo
-    if memo is None:
-        return _Pool(pool, words, keywords, since, min_shared)
-    params = (tuple(words), tuple(keywords), since, min_shared)
-    exact = (KIND, tuple(map(id, pool)), *params)
-    found = memo.get(exact)
-    if found is None:
-        loose = (KIND, frozenset(map(id, pool)), *params)
-        found = memo.get(loose)
-        if found is None or not found.order_free:
-            found = _Pool(pool, words, keywords, since, min_shared)
-            if found.order_free:
-                memo[loose] = found
-        memo[exact] = found
-    return found
-
-
 def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[Outcome]:
     site = ctx.site_data
     wanted = set(get(KIND, params, "policy_sections"))
@@ -210,20 +124,36 @@ def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[
         pool += [s for s in site.sections if s is not section and
                  ((s.config.id in wanted) if wanted else s.config.category == "policy")]
     unreadable = [s.config.id for s in pool if not s.readable]
+    words = get(KIND, params, "interpretation_keywords")
+    is_interp = lambda i: any(w in (i.title or "") for w in words)  # noqa: E731
+    items = list({i.url: i for s in pool for i in s.items}.values())
+    flags = [is_interp(i) for i in items]
+    interps = [i for i, flag in zip(items, flags, strict=True) if flag]
+    others = [i for i, flag in zip(items, flags, strict=True) if not flag]
+    since = ctx.as_of - dt.timedelta(days=get(KIND, params, "lookback_days"))
+    keywords = get(KIND, params, "keywords")
+    policies = [i for i in others if matches_keywords(i.title, keywords) and i.published and i.published >= since]
     if unreadable and section.config.id not in unreadable:
         return [Outcome("unknown", f"政策文件栏目 {'、'.join(unreadable)} 无法读取，无法判断解读是否及时",
                         details={"unreadable": unreadable})]
-    since = ctx.as_of - dt.timedelta(days=get(KIND, params, "lookback_days"))
     n = get(KIND, params, "within_working_days")
-    shared = _pool(ctx, pool, get(KIND, params, "interpretation_keywords"), get(KIND, params, "keywords"), since,
-                   get(KIND, params, "min_shared"))
+    min_shared = get(KIND, params, "min_shared")
+    # every non-解读 title of the pool, not only the window's policies: a steadier count of what is common
+    common = common_terms([i.title for i in others], {s.site.name for s in pool})
+    prepared = InterpretationIndex(interps, common)
+    shown: dict[tuple[int, str], dict[str, Any]] = {}  # one details entry per (interpretation, how), shared
+    listed: dict[int, list[dict[str, Any]]] = {}
     out = []
-    for judged in shared.judged():
-        policy, period, matched = judged.policy, judged.period, judged.matched
+    for policy in sorted(policies, key=lambda i: i.published):  # type: ignore[arg-type,return-value]
         due, uncertain = ctx.calendar.add_working_days(policy.published, n)  # type: ignore[arg-type]
+        period = f"{policy.published}#{hashlib.sha1(policy.url.encode()).hexdigest()[:8]}"
+        matched = prepared.matching(policy, min_shared)  # sorted by publication date, undated last
+        entries = listed.get(id(matched))  # the index hands out one list per distinct match (kept alive)
+        if entries is None:
+            entries = listed[id(matched)] = [_entry(shown, i, how) for i, how in matched]
         details: dict[str, Any] = {"policy": {"title": policy.title, "url": policy.url,
                                               "published": policy.published},
-                                   "interpretations": judged.entries}
+                                   "interpretations": entries}
         # sorted: the first match has the earliest date; if it is undated, so are all the others
         first = matched[0][0].published if matched else None
         late = matched[0][0] if first else None

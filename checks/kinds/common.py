@@ -31,14 +31,22 @@ def relevant_items(section: SectionData, keywords: list[str]) -> list[ItemView]:
 
 
 def item_evidence(items: list[ItemView], limit: int = 5) -> list[dict[str, Any]]:
-    """Evidence entries for article pages (falls back to the item URL and first-seen time)."""
+    """Evidence entries for article pages (falls back to the item URL and first-seen time).
+
+    The fallback entry is made once per item and shared by every result citing it, as a page's
+    ``evidence`` is (entries are never changed): one object to pickle and send per item, not per result.
+    """
     out = []
     for item in items[:limit]:
         if item.page is not None:
             out.append(item.page.evidence)
         else:
-            out.append({"url": item.url, "captured_at": item.first_seen.isoformat(timespec="seconds"),
-                        "warc_file": None, "warc_offset": None, "warc_length": None})
+            entry = item.__dict__.get("_evidence")  # a frozen view: its fields are not touched
+            if entry is None:
+                entry = item.__dict__["_evidence"] = {
+                    "url": item.url, "captured_at": item.first_seen.isoformat(timespec="seconds"),
+                    "warc_file": None, "warc_offset": None, "warc_length": None}
+            out.append(entry)
     return out
 
 
