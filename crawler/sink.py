@@ -198,9 +198,15 @@ class Sink:
         self.stats[key] = self.stats.get(key, 0) + n
 
     def _write_snapshots(self, s: Session) -> None:
+        """INSERT … RETURNING id executemany (rows grouped by the columns they carry), ids in row order."""
+        groups: dict[tuple[str, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for key, columns in self._snapshots.items():
-            result = s.execute(insert(SNAPSHOTS).values(run_id=self.run_id, site_id=self.site_id, **columns))
-            self._snapshot_ids[key] = result.inserted_primary_key[0]
+            groups.setdefault(tuple(sorted(columns)), []).append((key, columns))
+        for group in groups.values():
+            rows = [{"run_id": self.run_id, "site_id": self.site_id, **columns} for _, columns in group]
+            ids = s.execute(insert(SNAPSHOTS).returning(SNAPSHOTS.c.id, sort_by_parameter_order=True), rows)
+            for (key, _), snapshot_id in zip(group, ids.scalars(), strict=True):
+                self._snapshot_ids[key] = snapshot_id
         self._snapshots.clear()
 
     def _write_items(self, s: Session) -> None:
