@@ -88,7 +88,10 @@ def build_message(
 
 def _text_bytes(text: str) -> bytes:
     """What ``set_content(str, cte="base64")`` encodes: UTF-8, line ends normalised to LF, a final LF."""
-    return b"\n".join(text.encode("utf-8").splitlines()) + b"\n"
+    data = text.encode("utf-8")
+    if b"\r" not in data:  # LF only (the rendered reports): the same bytes without splitting every line
+        return data if data.endswith(b"\n") else data + b"\n"
+    return b"\n".join(data.splitlines()) + b"\n"
 
 
 def _base64_body(data: bytes) -> bytes:

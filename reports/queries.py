@@ -13,6 +13,7 @@ from store.models import CrawlRun, Finding, OutboxMessage, ScoreRecord, Section,
 FINDING_COLUMNS = ("id", "rule", "severity", "status", "due", "site_id", "section_id", "department_id",
                    "period", "message", "uncertain", "first_detected", "resolved_at", "reopened_count")
 RAW_DATES = ("due", "first_detected", "resolved_at")
+_UNCERTAIN = FINDING_COLUMNS.index("uncertain")
 
 
 def findings_known_by(session: Session, until_utc: dt.datetime, department_ids: Sequence[str] | None = None) -> list:
@@ -20,7 +21,7 @@ def findings_known_by(session: Session, until_utc: dt.datetime, department_ids: 
 
     ``department_ids``: only these departments' findings (a share of the department reports).
 
-    Plain rows of the columns the reports read (Core select: no ORM objects to build):
+    Plain tuples of the columns the reports read (Core select: no ORM objects to build):
     FINDING_COLUMNS (RAW_DATES as stored: text on SQLite), then evidence_url, captured_at, deduct (``reports.model.finding_rows``
     unpacks them in this order). Of the JSON columns only what the reports show is extracted
     by the database: the first evidence's ``url`` and ``captured_at`` and ``details.deduct``
@@ -47,7 +48,16 @@ def findings_known_by(session: Session, until_utc: dt.datetime, department_ids: 
     stmt = select(*cols).where(Finding.first_detected < until_utc).order_by(Finding.id)
     if department_ids is not None:
         stmt = stmt.where(Finding.department_id.in_(list(department_ids)))
-    return list(session.connection().execute(stmt))
+    result = session.connection().execute(stmt)
+    processors = getattr(result._metadata, "_processors", None)
+    # The driver's own tuples when SQLAlchemy would convert no column but ``uncertain`` (SQLite: 0/1 to
+    # bool; reports.model.finding_rows takes bool() of it anyway): a province's 136,000 rows, 3.0 -> 2.2 s.
+    if processors is not None and all(p is None for i, p in enumerate(processors) if i != _UNCERTAIN):
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
+    return list(result)
 
 
 def open_findings_per_department(session: Session, until_utc: dt.datetime) -> dict[str, int]:

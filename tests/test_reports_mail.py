@@ -77,3 +77,15 @@ def test_same_bytes_for_random_bodies_and_sizes() -> None:
         assert leaves[0].get_content() == (b"\n".join(lines) + b"\n").decode("utf-8")
         if attachment:
             assert leaves[2].get_content() == attachment[1]
+
+
+def test_same_bytes_for_bodies_with_line_feeds_only() -> None:
+    """Rendered reports have LF line ends only: their bodies skip the split into lines, same bytes."""
+    rng = random.Random(9)
+    for n in range(40):
+        size = rng.choice([0, 1, 2, 57, 1000, 30_000])
+        text, html = (_text(rng, size).replace("\r", "") + ("\n" if n % 2 else "") for _ in range(2))
+        args = dict(sender="office@example.gov.cn", recipient=f"r{n}@example.gov.cn", subject="日报",
+                    text=text, html=html, attachment=None, idem_key=f"daily|2026-11-20|r{n}",
+                    date=dt.datetime(2026, 11, 20))
+        assert build_message(**args) == library_message(**args)

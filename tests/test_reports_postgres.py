@@ -24,7 +24,8 @@ def _build(config) -> dict[str, object]:  # type: ignore[no-untyped-def]
         for kind in ("daily", "weekly", "department"):
             build_and_queue(config, db, kind, AS_OF)
         with db.session() as s:
-            rows = {r.id: (r.evidence_url, r.captured_at, r.deduct) for r in queries.findings_known_by(s, _far())}
+            # tuples in FINDING_COLUMNS order, then evidence_url, captured_at, deduct
+            rows = {r[0]: tuple(r[-3:]) for r in queries.findings_known_by(s, _far())}
     finally:
         db.dispose()
     out: dict[str, object] = {"rows": rows}
