@@ -10,7 +10,8 @@ fresh copy: daily, weekly and ``department`` (every configured department: ``sit
 for 2,000 sites), writing into the reports dir and queueing the outbox: one
 ``reports.build.build_and_queue_kinds`` call where the code has it (``--sequential``, or older
 code under ``ZWGK_CODE_ROOT``: ``build_and_queue`` kind by kind, with per-kind times).
-``dump`` also writes ``outbox.tsv`` (rows by idempotency key, payload hashes without the Date header).
+``dump`` also writes ``outbox.tsv`` (rows by idempotency key, payload hashes without the Date header)
+and ``scores.tsv`` (the stored weekly scores).
 """
 
 from __future__ import annotations
@@ -152,7 +153,8 @@ def measure(sites: int, runs: int, sequential: bool = False) -> dict:
 
 
 def dump_outbox(settings: Path, out: Path) -> None:
-    """The outbox rows as ``outbox.tsv`` (by idempotency key; the messages' Date header left out, it is the build time)."""
+    """The outbox rows as ``outbox.tsv`` (by idempotency key; the messages' Date header left out, it is the build time)
+    and the stored weekly scores as ``scores.tsv``."""
     import hashlib
     import re
     import sqlite3
@@ -161,9 +163,12 @@ def dump_outbox(settings: Path, out: Path) -> None:
     with sqlite3.connect(settings.with_suffix(".db")) as conn:
         rows = conn.execute("SELECT idem_key, channel, kind, period, recipient, subject, status, payload FROM outbox"
                             " ORDER BY idem_key").fetchall()
+        scores = conn.execute("SELECT id, period, department_id, score, vetoed, details FROM scores"
+                              " ORDER BY period, department_id").fetchall()
     lines = ["\t".join([*map(str, row[:-1]), hashlib.sha256(date.sub(b"", row[-1], count=1)).hexdigest()])
              for row in rows]
     (out / "outbox.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out / "scores.tsv").write_text("".join("\t".join(map(str, row)) + "\n" for row in scores), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,7 +41,7 @@ ATTACH_MAX_BYTES = 5 * 2**20
 DEPARTMENT_COST = 20
 # A district report (daily, weekly) built beside the department shares, per open finding of the
 # district, in the department reports' findings (balanced_shares' ``head``).
-DISTRICT_COST = 0.3
+DISTRICT_COST = 0.25
 
 T = TypeVar("T")
 

@@ -175,8 +175,7 @@ def weekly(config: Config, session: Session, as_of: dt.date, *, snap: Snapshot |
     previous = iso_week(as_of - dt.timedelta(days=7))
     open_rows = [r for r in snap.rows if r.is_open]
     scores = compute_scores(snap)
-    for score in scores:
-        queries.save_score(session, period, score.department_id, score.score, score.vetoed, score.details())
+    queries.save_scores(session, period, [(sc.department_id, sc.score, sc.vetoed, sc.details()) for sc in scores])
     session.flush()
     weeks = [iso_week(as_of - dt.timedelta(days=7 * i)) for i in range(TREND_WEEKS - 1, -1, -1)]
     records = {(r.period, r.department_id): r for r in queries.score_records(session, weeks)}

@@ -109,3 +109,26 @@ def test_district_reports_count_as_the_main_process_work() -> None:
     assert build.balanced_shares(ids, weights, 2, head=10_000) == [[], ids]
     shares = build.balanced_shares(ids, weights, 2, head=2 * (100 + build.DEPARTMENT_COST))
     assert [len(s) for s in shares] == [2, 4]
+
+
+def test_weekly_scores_are_inserted_once_and_updated_in_place(tmp_path: Path) -> None:
+    config = write_settings(tmp_path)
+    db = populate(config)
+    period = "2026-W47"
+    try:
+        with db.session() as s:
+            s.add(ScoreRecord(period=period, department_id="mzj", score=1.0, vetoed=False, details={}))
+        with db.session() as s:
+            old_id = s.scalars(select(ScoreRecord.id).where(ScoreRecord.period == period)).one()
+        build.build_and_queue(config, db, "weekly", AS_OF, workers=1)
+        with db.session() as s:
+            first = {(r.department_id, r.id, r.score) for r in s.scalars(select(ScoreRecord).where(ScoreRecord.period == period))}
+        build.build_and_queue(config, db, "weekly", AS_OF, workers=1)
+        with db.session() as s:
+            again = {(r.department_id, r.id, r.score) for r in s.scalars(select(ScoreRecord).where(ScoreRecord.period == period))}
+    finally:
+        db.dispose()
+    assert {dep for dep, _, _ in first} == {d.id for d in config.departments}
+    mzj = next(row for row in first if row[0] == "mzj")
+    assert mzj[1] == old_id and mzj[2] != 1.0  # the stored row of the week, updated
+    assert again == first
