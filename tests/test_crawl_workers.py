@@ -349,3 +349,41 @@ def test_changed_settings_file_gets_a_fresh_worker(tmp_path: Path, keep_workers:
     assert first.status == second.status == "ok"
     assert first.stats["worker_pid"] != second.stats["worker_pid"]
     assert keep_workers.pids() == [first.stats["worker_pid"], second.stats["worker_pid"]]
+
+
+def test_scheduler_keeps_workers_between_its_crawl_jobs_and_closes_them_at_exit(tmp_path: Path) -> None:
+    """Each site is its own crawl job: their crawls share kept workers instead of one start-up per job."""
+    from apscheduler.triggers.interval import IntervalTrigger
+    from scheduler_support import seed_success
+
+    import scheduler
+    from crawler.idle import IDLE
+    from zwgk.app import open_app
+
+    path, srvs = _three_sites(tmp_path)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("\n[links]\nenabled = false\n")  # the crawl jobs' link stage would re-check for 30 s
+    config = load_config(path)
+    specs = scheduler.build_specs(config)
+    app = open_app(path, config=config)
+    seed_success(app.db, [spec.id for spec in specs])  # nothing due at start: only the triggers crawl
+    app.close()
+    hourly = {kind: IntervalTrigger(hours=1) for kind in ("availability", "report_daily", "report_weekly", "outbox")}
+    try:
+        code = scheduler.run(config, triggers_override={**hourly, "crawl": IntervalTrigger(seconds=2)},
+                             max_runtime=20, heartbeat_seconds=0.5)
+    finally:
+        for srv in srvs:
+            srv.stop()
+    assert code == 0
+    db = Database(config.database_url)
+    with db.session() as s:
+        runs = [(r.site_id, r.status, (r.stats or {}).get("worker_pid")) for r in s.scalars(select(CrawlRun))]
+    db.dispose()
+    assert len(runs) >= 5 and {site for site, _, _ in runs} == {"trs", "hanweb", "gbk"}, runs
+    assert all(status == "ok" for _, status, _ in runs), runs
+    pids = {pid for _, _, pid in runs}
+    # At most parallel_sites crawl jobs run at once, so that many workers serve every crawl of the run.
+    assert None not in pids and len(pids) <= config.crawl.parallel_sites < len(runs), runs
+    assert not IDLE.keeping and IDLE.pids() == []
+    assert all(_wait_gone(pid) for pid in pids), "the scheduler's exit closes its idle workers"
