@@ -51,31 +51,29 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def _fetch(connection: Connection, stmt: Select, params: Mapping[str, Any] | None) -> tuple[list[Any], Any]:
+    """The driver's rows of ``stmt`` and its cursor description."""
+    result = connection.execute(stmt, dict(params or {}))
+    try:
+        cursor = result.cursor
+        return cursor.fetchall(), cursor.description
+    finally:
+        result.close()
+
+
 def raw(connection: Connection, stmt: Select, params: Mapping[str, Any] | None = None
         ) -> tuple[list[Any], list[Callable[[Any], Any]]]:
     """The driver's rows of ``stmt`` and, per column, the function that turns a driver value into what
     ``Row`` would hold (the identity where SQLAlchemy converts nothing): for loops that build their own
     objects from each row and would otherwise convert every column twice over (``tuples``)."""
-    result = connection.execute(stmt, dict(params or {}))
-    try:
-        cursor = result.cursor
-        rows = cursor.fetchall()
-        description = cursor.description
-    finally:
-        result.close()
+    rows, description = _fetch(connection, stmt, params)
     procs = converters(connection, stmt, description) if rows else [None] * len(stmt.selected_columns)
     return rows, [p or _identity for p in procs]
 
 
 def tuples(connection: Connection, stmt: Select, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """The rows of ``stmt`` as tuples, values as ``connection.execute(stmt).all()`` would give them."""
-    result = connection.execute(stmt, dict(params or {}))
-    try:
-        cursor = result.cursor
-        rows = cursor.fetchall()
-        description = cursor.description
-    finally:
-        result.close()
+    rows, description = _fetch(connection, stmt, params)
     if not rows:
         return []
     procs = converters(connection, stmt, description)
