@@ -107,6 +107,8 @@ def encode_details(details: Any, dumps: Callable[[Any], str] = json.dumps) -> st
 
 
 _DETAILS_ENCODER = json.JSONEncoder(default=_default).encode
+
+
 def _c_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str] | None:
     """json's C encoder with json.dumps' settings and ``default``, made once: ``JSONEncoder.encode`` builds a
     new one per call, a good part of the cost of encoding a small evidence list. None without the C module."""

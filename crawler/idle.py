@@ -11,9 +11,7 @@ parent goes: its stdin closes). Off (keep time 0) unless a long-lived process co
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
-import subprocess
 import threading
 import time
 from dataclasses import dataclass
@@ -87,7 +85,7 @@ class IdleWorkers:
             while len(self._parked) > self.capacity:
                 evicted.append(self._parked.pop(0).worker)
         for old in evicted:
-            retire(old)
+            old.retire(EXIT_GRACE_SECONDS)
         timer = threading.Timer(self.keep_seconds + 0.05, self.reap)
         timer.daemon = True
         timer.start()
@@ -101,14 +99,14 @@ class IdleWorkers:
             for parked in stale:
                 self._parked.remove(parked)
         for parked in stale:
-            retire(parked.worker)
+            parked.worker.retire(EXIT_GRACE_SECONDS)
         return len(stale)
 
     def close_all(self) -> None:
         with self._lock:
             parked, self._parked = self._parked, []
         for p in parked:
-            retire(p.worker)
+            p.worker.retire(EXIT_GRACE_SECONDS)
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -124,17 +122,6 @@ def reusable(worker: WorkerProc) -> bool:
         and not worker.inflight
         and not worker.buffer
     )
-
-
-def retire(worker: WorkerProc) -> None:
-    """Close a worker's input and let it exit (killed if it does not in time), then free its pipes."""
-    worker.close_input()
-    try:
-        worker.proc.wait(timeout=EXIT_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(Exception):
-            worker.kill()
-    worker.close()
 
 
 IDLE = IdleWorkers()

@@ -146,28 +146,23 @@ class _Pool:
         self.selector.register(worker.fileno(), selectors.EVENT_READ, worker)
         return worker
 
+    def _forget(self, worker: WorkerProc) -> bool:
+        """Stop reading the worker; False when it was already forgotten."""
+        if worker not in self.workers:
+            return False
+        self.workers.remove(worker)
+        self.selector.unregister(worker.fileno())
+        return True
+
     def _drop(self, worker: WorkerProc) -> None:
-        if worker in self.workers:
-            self.workers.remove(worker)
-            self.selector.unregister(worker.fileno())
+        if self._forget(worker):
             worker.close()
 
     def _release(self, worker: WorkerProc) -> None:
         """The crawl is over: keep the worker for the next crawl when this process keeps workers, else retire it."""
-        if worker.sent < SITES_PER_WORKER and IDLE.park(self.stamp, worker):
-            self.workers.remove(worker)
-            self.selector.unregister(worker.fileno())
-            return
-        self._retire(worker)
-
-    def _retire(self, worker: WorkerProc) -> None:
-        """No more sites for this worker: let it exit, then forget it."""
-        worker.close_input()
-        try:
-            worker.proc.wait(timeout=KILL_GRACE_SECONDS)
-        except Exception:  # noqa: BLE001 - TimeoutExpired: it would not stop
-            worker.kill()
-        self._drop(worker)
+        self._forget(worker)
+        if not (worker.sent < SITES_PER_WORKER and IDLE.park(self.stamp, worker)):
+            worker.retire(KILL_GRACE_SECONDS)
 
     def _assign(self, pending: deque[str], per_worker: int) -> None:
         busy = {h for w in self.workers for a in w.inflight.values() for h in a.hosts}

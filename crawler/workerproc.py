@@ -116,6 +116,15 @@ class WorkerProc:
                 os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
 
+    def retire(self, grace: float) -> None:
+        """No more sites: let it exit within ``grace`` seconds (killed if it does not), then free its pipes."""
+        self.close_input()
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.close()
+
     def exit_text(self) -> str:
         """How the worker ended, in Chinese, with the tail of its log."""
         code = self.proc.wait()

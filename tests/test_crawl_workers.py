@@ -3,6 +3,7 @@ site times out alone, a killed worker fails only its unfinished sites, sites sha
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -387,3 +388,23 @@ def test_scheduler_keeps_workers_between_its_crawl_jobs_and_closes_them_at_exit(
     assert None not in pids and len(pids) <= config.crawl.parallel_sites < len(runs), runs
     assert not IDLE.keeping and IDLE.pids() == []
     assert all(_wait_gone(pid) for pid in pids), "the scheduler's exit closes its idle workers"
+
+
+def test_crawl_settings_load_only_the_extensions_a_crawl_uses(tmp_path: Path) -> None:
+    """Scrapy imports every extension its settings list (even one set to None): a worker would import aiohttp
+    for RemoteControl at each start-up. Checked in a fresh interpreter, as a worker starts."""
+    path = write_settings(tmp_path, [site_block("a", "http://127.0.0.1:9/", [("s", "http://127.0.0.1:9/list.html")])])
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from scrapy.settings import Settings\n"
+        "from crawler.settings import scrapy_settings\n"
+        "from zwgk.config import load_config\n"
+        f"config = load_config(Path({str(path)!r}))\n"
+        "settings = Settings(scrapy_settings(config, config.sites[0]))\n"
+        "names = [str(n).rsplit('.', 1)[-1] for n in settings.get_component_priority_dict_with_base('EXTENSIONS')]\n"
+        "print(json.dumps([sorted(names), 'aiohttp' in sys.modules]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", "import json\n" + probe], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out) == [["AutoThrottle", "CoreStats", "LogCount", "LogStats"], False], out
