@@ -18,6 +18,12 @@ from zoneinfo import ZoneInfo
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
+def check_day() -> dt.date:
+    """Today in Asia/Shanghai, read now: call it after the crawl, so a crawl that ran past midnight is
+    inside the judged day (TODAY is fixed when the module is imported, minutes earlier)."""
+    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
 def day(offset: int) -> dt.date:
     return TODAY - dt.timedelta(days=offset)
 

@@ -12,7 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from crawl_support import TODAY, SiteServer, article_html, html_page, li, site_block, write_settings
+from crawl_support import (
+    TODAY,
+    SiteServer,
+    article_html,
+    check_day,
+    html_page,
+    li,
+    site_block,
+    write_settings,
+)
 
 from checks.engine import run_checks
 from crawler.runner import crawl_sites
@@ -58,7 +67,7 @@ def test_a_yearly_section_is_read_back_to_its_oldest_judged_report(tmp_path: Pat
         try:
             [run] = crawl_sites(app.config)
             assert run.status == "ok", run
-            results = run_checks(app.config, app.db, TODAY, record=False)
+            results = run_checks(app.config, app.db, check_day(), record=False)
         finally:
             app.close()
     finally:

@@ -68,7 +68,8 @@ class EngineRun:
     reports: list[Path]
 
 
-def _run_pipeline(config_path: Path, today: dt.date) -> EngineRun:
+def _gather(config_path: Path) -> None:
+    """Crawl, probe and check links: the day's evidence."""
     from zwgk import pipeline
     from zwgk.app import open_app
 
@@ -78,6 +79,17 @@ def _run_pipeline(config_path: Path, today: dt.date) -> EngineRun:
         assert crawl and all(getattr(o, "ok", True) for o in crawl), crawl
         pipeline.probe_availability(app)
         pipeline.check_links(app)
+    finally:
+        app.close()
+
+
+def _judge(config_path: Path, today: dt.date) -> EngineRun:
+    """Checks and reports as of ``today`` and the stored rows they left."""
+    from zwgk import pipeline
+    from zwgk.app import open_app
+
+    app = open_app(config_path)
+    try:
         results = pipeline.check(app, today)
         reports = list(pipeline.report(app, "daily", today) or [])
         reports += list(pipeline.report(app, "department", today, department_id="mzj") or [])
@@ -106,15 +118,17 @@ def both_engines(tmp_path_factory, postgres_server: PostgresServer) -> dict[str,
     today = dt.datetime.now(load_config(ROOT / "settings.toml").general.tz).date()
     server = serve(build_site(today), host="127.0.0.1", port=0)
     try:
-        runs = {}
+        paths = {}
         pg_url = postgres_server.create_database("pipeline")
         for name, url in (("sqlite", None), ("postgresql", pg_url)):
             tmp = tmp_path_factory.mktemp(name)
-            config_path = _settings(tmp, server.port, url or f"sqlite:///{tmp.as_posix()}/zwgk.db")
-            runs[name] = _run_pipeline(config_path, today)
+            paths[name] = _settings(tmp, server.port, url or f"sqlite:///{tmp.as_posix()}/zwgk.db")
+            _gather(paths[name])
     finally:
         server.stop()
-    return runs
+    # Judged as of the day after both crawls: a run that crossed midnight is still inside it.
+    judged = dt.datetime.now(load_config(ROOT / "settings.toml").general.tz).date()
+    return {name: _judge(path, judged) for name, path in paths.items()}
 
 
 def test_pipeline_gives_the_same_items_and_findings_on_postgres(both_engines: dict[str, EngineRun]) -> None:

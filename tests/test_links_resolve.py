@@ -50,8 +50,6 @@ def test_a_removed_broken_link_stops_counting_and_the_finding_resolves(tmp_path:
                         encoding="utf-8")
         app = open_app(path)
         try:
-            today = pipeline.today(app)
-
             def crawl_and_check_links() -> None:
                 [run] = crawl_sites(app.config)
                 assert run.status == "ok", run
@@ -59,7 +57,7 @@ def test_a_removed_broken_link_stops_counting_and_the_finding_resolves(tmp_path:
                 pipeline.check_links(app)  # broken only when confirmed on a second attempt
 
             crawl_and_check_links()
-            before = _links_verdict(app, today)
+            before = _links_verdict(app, pipeline.today(app))  # read after the crawl: midnight-safe
             assert before.status == "fail" and "missing.doc" in before.message, before.message
 
             # The department removes the dead attachment link; the other article does not change (304).
@@ -68,7 +66,7 @@ def test_a_removed_broken_link_stops_counting_and_the_finding_resolves(tmp_path:
             crawl_and_check_links()
             assert [r.status for r in srv.log[mark:] if r.path == "/x/a2.html" and r.headers.get("If-None-Match")] \
                 == [304]
-            after = _links_verdict(app, today)
+            after = _links_verdict(app, pipeline.today(app))
             assert after.status == "pass", after.message
 
             with app.db.session() as s:

@@ -56,11 +56,16 @@ def check(
     site_id: str | None = None,
     section_id: str | None = None,
     record: bool = True,
+    evidence_until: dt.datetime | None = None,
 ) -> list[Any]:
-    """Judge stored snapshots as of a date; with ``record`` the findings' lifecycle is updated."""
+    """Judge stored snapshots as of a date; with ``record`` the findings' lifecycle is updated.
+
+    ``evidence_until`` (naive UTC, default: the end of ``as_of``) is the instant up to which stored
+    evidence counts (see ``checks.engine.run_checks``)."""
     from checks.engine import run_checks
 
-    return run_checks(app.config, app.db, as_of, site_id=site_id, section_id=section_id, record=record)
+    return run_checks(app.config, app.db, as_of, site_id=site_id, section_id=section_id, record=record,
+                      evidence_until=evidence_until)
 
 
 @dataclass(frozen=True)

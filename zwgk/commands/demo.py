@@ -188,6 +188,7 @@ def _describe_probes(results: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from store.models import utcnow
     from zwgk import pipeline
     from zwgk.demo.server import PortInUseError, serve
     from zwgk.demo.site import build_site
@@ -219,7 +220,10 @@ def run(args: argparse.Namespace) -> int:
             stages.run("采集", lambda: pipeline.crawl(app), _describe_crawl)
             stages.run("可用性探测", lambda: pipeline.probe_availability(app), _describe_probes)
             stages.run("链接检查", lambda: pipeline.check_links(app), _describe_links)
-            results = stages.run("合规检查", lambda: pipeline.check(app, today), _describe_findings) or []
+            # Judged as of the site's date with the crawl just made: it counts even if it ran past
+            # midnight or the site's date (--date) is a past day.
+            results = stages.run("合规检查", lambda: pipeline.check(app, today, evidence_until=utcnow()),
+                                 _describe_findings) or []
             reports: list[Path] = []
             got = stages.run("日报", lambda: pipeline.report(app, "daily", today), _describe_paths)
             reports += list(got or [])
