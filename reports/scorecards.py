@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from checks.packs import Indicator, load_registry
-from reports import queries
+from reports import history, queries
 from reports.model import (
     DepartmentRow,
     FindingRow,
@@ -92,7 +92,8 @@ def snapshot(config: Config, session: Session, as_of: dt.date, department_ids: l
         for sec in site.sections:
             sections.setdefault((site.id, sec.id), sec.name)
     departments = [(d.id, d.name) for d in config.departments]
-    findings = queries.findings_known_by(session, local_day_end_utc(as_of, tz), department_ids)
+    until = local_day_end_utc(as_of, tz)
+    findings = history.rewind(session, queries.findings_known_by(session, until, department_ids), until)
     rows = finding_rows(
         findings,
         as_of=as_of,
