@@ -16,28 +16,38 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports.queries import FINDING_COLUMNS
-from store.models import FindingEvent, utcnow
+from store.models import Finding, FindingEvent, utcnow
 
 _ID, _STATUS, _MESSAGE, _RESOLVED, _REOPENED = (
     FINDING_COLUMNS.index(c) for c in ("id", "status", "message", "resolved_at", "reopened_count")
 )
 _PROBLEMS = ("fail", "warn")
+_CHUNK = 500  # finding ids per IN (...) query
 
 
-def rewind(session: Session, findings: Sequence[Sequence[Any]], until_utc: dt.datetime) -> Sequence[Sequence[Any]]:
-    """``findings`` (``reports.queries.findings_known_by`` rows) as of ``until_utc`` (naive UTC).
+def rewind(session: Session, findings: Sequence[Sequence[Any]], as_of: dt.date, until_utc: dt.datetime
+           ) -> Sequence[Sequence[Any]]:
+    """``findings`` (``reports.queries.findings_known_by`` rows) as they stood for ``as_of``, whose end is
+    ``until_utc`` (naive UTC).
 
-    For a finding whose status changed at or after ``until_utc``: the status before the first such change,
-    the message of its last change before (the current one when there is none), no resolution unless it
-    was resolved before, and the reopenings before only. Other rows are returned as they are.
+    Only findings judged by a check of a later day (``last_as_of`` after ``as_of``) are rewound; the others
+    hold the verdict of the last check of ``as_of`` or before, even one recorded after the day's end. A
+    rewound finding gets the status before its first change at or after ``until_utc``, the message of its
+    last change before (the current one when there is none), no resolution unless it was resolved before,
+    and the reopenings before only. Other rows are returned as they are.
     """
     if until_utc > utcnow():
-        return findings  # a day not over yet: nothing can have changed after it
-    later = session.execute(
-        select(FindingEvent.finding_id, FindingEvent.old_status, FindingEvent.new_status)
-        .where(FindingEvent.at >= until_utc)
-        .order_by(FindingEvent.finding_id, FindingEvent.at, FindingEvent.id)
-    ).all()
+        return findings  # a day not over yet: no later day has been checked
+    judged_later = list(session.scalars(select(Finding.id).where(Finding.last_as_of > as_of)))
+    if not judged_later:
+        return findings
+    later: list[Any] = []
+    for start in range(0, len(judged_later), _CHUNK):
+        later += session.execute(
+            select(FindingEvent.finding_id, FindingEvent.old_status, FindingEvent.new_status)
+            .where(FindingEvent.finding_id.in_(judged_later[start:start + _CHUNK]), FindingEvent.at >= until_utc)
+            .order_by(FindingEvent.finding_id, FindingEvent.at, FindingEvent.id)
+        ).all()
     if not later:
         return findings
     changed: dict[int, list[tuple[str | None, str]]] = {}
@@ -67,8 +77,8 @@ def _last_events_before(session: Session, finding_ids: list[int], until_utc: dt.
                         ) -> dict[int, tuple[dt.datetime | None, str | None]]:
     """Per finding: (time of its last change to pass, message of its last change), both before ``until_utc``."""
     found: dict[int, tuple[dt.datetime | None, str | None]] = {}
-    for start in range(0, len(finding_ids), 500):
-        chunk = finding_ids[start:start + 500]
+    for start in range(0, len(finding_ids), _CHUNK):
+        chunk = finding_ids[start:start + _CHUNK]
         rows = session.execute(
             select(FindingEvent.finding_id, FindingEvent.at, FindingEvent.new_status, FindingEvent.message)
             .where(FindingEvent.finding_id.in_(chunk), FindingEvent.at < until_utc)

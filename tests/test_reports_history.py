@@ -71,3 +71,15 @@ def test_the_regenerated_daily_of_a_past_day_lists_what_was_open_then(tmp_path: 
     second = (tmp_path / "reports" / "2026-11-02" / "daily.txt").read_text(encoding="utf-8")
     assert "第fail次检查的说明" in first and "第pass次检查的说明" not in first
     assert "第fail次检查的说明" not in second
+
+
+def test_a_late_check_of_the_same_day_is_that_days_verdict(tmp_path: Path) -> None:
+    config = write_settings(tmp_path)
+    db = populate(config, findings=[])
+    try:
+        record_results(db, [result("fail")], D(2026, 11, 1), now=at(1))
+        record_results(db, [result("pass")], D(2026, 11, 1), now=at(3))  # re-run for 1 November, two days later
+        days = rows_by_day(config, db)
+    finally:
+        db.dispose()
+    assert days[1] == ("pass", False, D(2026, 11, 3), 0, "第pass次检查的说明")
