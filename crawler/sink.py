@@ -95,6 +95,9 @@ class Sink:
     run_id: int
     site_id: str
     batch_size: int = 300
+    # Redis workers: a request redone after its worker died between writing its rows and committing its
+    # claim must not store its list page twice; the first row (and its WARC record) is kept.
+    reuse_snapshots: bool = False
     _snapshots: dict[int, dict[str, Any]] = field(default_factory=dict)
     _snapshot_ids: dict[int, int] = field(default_factory=dict)
     _items: dict[tuple[str, str], ListedRow] = field(default_factory=dict)
@@ -200,7 +203,13 @@ class Sink:
     def _write_snapshots(self, s: Session) -> None:
         """INSERT … RETURNING id executemany (rows grouped by the columns they carry), ids in row order."""
         groups: dict[tuple[str, ...], list[tuple[Any, dict[str, Any]]]] = {}
+        stored = self._stored_snapshots(s) if self.reuse_snapshots else {}
         for key, columns in self._snapshots.items():
+            found = stored.get((columns.get("section_id"), columns.get("url"), columns.get("page_no", 0)))
+            if found is not None:
+                self._snapshot_ids[key] = found
+                self._bump("snapshots_reused")
+                continue
             groups.setdefault(tuple(sorted(columns)), []).append((key, columns))
         for group in groups.values():
             rows = [{"run_id": self.run_id, "site_id": self.site_id, **columns} for _, columns in group]
@@ -208,6 +217,19 @@ class Sink:
             for (key, _), snapshot_id in zip(group, ids.scalars(), strict=True):
                 self._snapshot_ids[key] = snapshot_id
         self._snapshots.clear()
+
+    def _stored_snapshots(self, s: Session) -> dict[tuple[Any, Any, Any], int]:
+        """(section, url, page number) -> id of this run's list snapshots already stored for the queued URLs."""
+        urls = list({columns.get("url") for columns in self._snapshots.values()})
+        c = SNAPSHOTS.c
+        found: dict[tuple[Any, Any, Any], int] = {}
+        for start in range(0, len(urls), 500):
+            rows = s.execute(select(c.section_id, c.url, c.page_no, c.id)
+                             .where(c.run_id == self.run_id, c.url.in_(urls[start:start + 500]))
+                             .order_by(c.id))
+            for section_id, url, page_no, snapshot_id in rows:
+                found.setdefault((section_id, url, page_no), snapshot_id)
+        return found
 
     def _write_items(self, s: Session) -> None:
         rows = self._items

@@ -274,6 +274,32 @@ def test_overlong_crawled_values_do_not_sink_the_batch(any_engine_url: str) -> N
         db.dispose()
 
 
+def test_a_redone_list_request_keeps_the_first_snapshot(any_engine_url: str) -> None:
+    """A Redis worker died after writing a list page's rows but before committing its claim; another worker
+    redoes the request: the run keeps one snapshot of that page and the items point at it."""
+    from crawler.sink import ListedRow, Sink
+    from store.models import ListSnapshot
+
+    db = Database(any_engine_url)
+    try:
+        with db.session() as s:
+            s.add(CrawlRun(id=7, site_id="portal"))
+        url, seen = "http://127.0.0.1/col/dibao/index.html", utcnow()
+        for attempt in ("dead worker", "redoing worker"):
+            sink = Sink(db, run_id=7, site_id="portal", reuse_snapshots=True)
+            key = sink.add_snapshot(section_id="dibao", url=url, page_no=0, outcome="ok", reason=attempt)
+            sink.add_item(ListedRow("dibao", "http://127.0.0.1/art/1.html", "低保名单", dt.date(2026, 11, 2),
+                                    "list", key, seen))
+            sink.flush()
+        with db.session() as s:
+            [(snapshot_id, reason)] = s.execute(select(ListSnapshot.id, ListSnapshot.reason)).all()
+            [item] = s.scalars(select(Item)).all()
+        assert reason == "dead worker" and item.first_snapshot_id == item.last_snapshot_id == snapshot_id
+        assert sink.stats["snapshots_reused"] == 1
+    finally:
+        db.dispose()
+
+
 def test_newest_annual_report_ignores_undated_items_on_every_engine(any_engine_url: str) -> None:
     """ORDER BY published DESC puts NULL last on SQLite but first on PostgreSQL: the query says which."""
     from checks.annual_report.queries import find_report

@@ -9,9 +9,10 @@ counters. So a request either has all its effects in Redis or is still claimed.
 
 The coordinator puts the claims of a worker whose heartbeat expired back into the queue
 (``requeue``), where a live worker pops them again; the section states and dupefilter are those of
-the last commit, so the redone request gives what the first attempt would have given. Only the rows
-of a request that was flushed but not yet committed (the worker died between the two) are written
-twice: harmless for pages, items and links (upserts); its list snapshot rows are stored twice.
+the last commit, so the redone request gives what the first attempt would have given. The rows of a
+request that was flushed but not yet committed (the worker died between the two) are written again:
+pages, items and links are upserts, and a list page already stored for the run keeps its first
+snapshot row (``Sink(reuse_snapshots=True)``).
 """
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ class Worker:
                           worker_settings(self.config, site, self.url, keys, log_level=self.log_level))
         self.crawlers[run_id] = crawler
         done = self.process.crawl(
-            crawler, config=self.config, site=site, sink=Sink(self.db, run_id, site.id), warc=warc, prior=prior,
+            crawler, config=self.config, site=site, sink=Sink(self.db, run_id, site.id, reuse_snapshots=True), warc=warc, prior=prior,
             crawl_day=crawl_day, redis=self.server, run_keys=keys, worker_id=self.worker_id,
         )
         done.addBoth(self._closed, run_id)
