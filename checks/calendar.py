@@ -3,7 +3,9 @@
 Order of precedence for one date:
 1. ``[calendar] holidays`` / ``workdays`` in settings.toml (override and extend the data);
 2. the chinesecalendar package (holidays and 调休 working weekends, 2004 up to its last year);
-3. Monday–Friday, with ``uncertain=True`` so a finding can say the calendar was guessed.
+3. Monday–Friday less the statutory holidays of that year (``checks.statutory``: 元旦, 春节, 清明,
+   劳动节, 端午, 中秋, 国庆 by the law, without the yet unknown 调休), with ``uncertain=True`` so a finding
+   can say the calendar was guessed.
 
 A year that appears in the settings lists counts as fully configured (its other days follow
 Monday–Friday without the uncertain mark): enter the whole 国务院办公厅 notice for that year.
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 
 import chinese_calendar
 
+from checks.statutory import statutory_holidays
 from zwgk.config import CalendarConfig
 
 
@@ -48,8 +51,9 @@ class WorkCalendar:
         try:
             return bool(chinese_calendar.is_workday(day)), False
         except NotImplementedError:
-            weekday = day.weekday() < 5
-            return weekday, day.year not in self.configured_years
+            if day.year in self.configured_years:
+                return day.weekday() < 5, False
+            return day.weekday() < 5 and day not in statutory_holidays(day.year), True
 
     def add_working_days(self, start: dt.date, n: int) -> tuple[dt.date, bool]:
         """The n-th working day after ``start`` (start itself not counted); n=0 returns start."""

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 READABLE = ("ok", "unchanged", "empty")
 # Added to the message of every outcome whose working days were guessed (no calendar data for the year).
-UNCERTAIN_NOTE = "（该年节假日数据缺失，工作日按周一至周五推算，结论待核实）"
+UNCERTAIN_NOTE = "（该年节假日安排数据缺失，工作日按周一至周五扣除法定节假日推算，未含调休，结论待核实）"
 
 
 def evidence(url: str, captured_at: dt.datetime | None, row: Any = None) -> dict[str, Any]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import chinese_calendar
 import pytest
 
 from checks.calendar import WorkCalendar
+from checks.statutory import statutory_holidays
 from zwgk.config import CalendarConfig
 
 D = dt.date
@@ -57,10 +59,27 @@ def test_working_days_between_counts_end_not_start() -> None:
     assert CAL.working_days_between(D(2026, 9, 30), D(2026, 9, 30)) == (0, False)
 
 
-def test_2027_falls_back_to_weekdays_and_says_so() -> None:
+def test_2027_falls_back_to_weekdays_less_statutory_holidays_and_says_so() -> None:
     assert CAL.is_workday(D(2027, 3, 1)) == (True, True)  # Monday
     assert CAL.is_workday(D(2027, 3, 6)) == (False, True)  # Saturday
-    assert CAL.add_working_days(D(2026, 12, 30), 3) == (D(2027, 1, 4), True)  # 12-31, 01-01 (Fri), 01-04
+    assert CAL.is_workday(D(2027, 1, 1)) == (False, True)  # 元旦, a Friday
+    assert CAL.add_working_days(D(2026, 12, 30), 3) == (D(2027, 1, 5), True)  # 12-31, 01-04, 01-05
+    # 春节 2027: 除夕 5 February (Friday) to 初三 8 February (Monday); 中秋 15 September (Wednesday).
+    assert [CAL.is_workday(D(2027, 2, d))[0] for d in (4, 5, 8, 9)] == [True, False, False, True]
+    assert CAL.is_workday(D(2027, 9, 15)) == (False, True)
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_the_statutory_holidays_are_official_holidays_in_the_years_with_data(year: int) -> None:
+    """The fallback's days off by the law (2024 revision: 13 days) are all holidays in the State Council's
+    arrangements that chinesecalendar holds; lunar 春节, 端午, 中秋 and solar-term 清明 included."""
+    days = statutory_holidays(year)
+    assert len(days) == 13 and set(days.values()) == {"元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"}
+    assert [d for d in days if not chinese_calendar.is_holiday(d)] == []
+
+
+def test_statutory_holidays_outside_the_lunar_tables_keep_the_solar_dated_days() -> None:
+    assert sorted(statutory_holidays(2150).values()) == ["元旦", "劳动节", "劳动节", "国庆节", "国庆节", "国庆节"]
 
 
 def test_configured_holidays_and_workdays_override_and_extend() -> None:
