@@ -210,8 +210,9 @@ def make(config: Config, report: Report, now: dt.datetime) -> Outgoing:
     if not attach:
         context = {**context, "workbook_note": workbook_note(out_dir / f"{report.stem}.xlsx", len(xlsx))}
     html, text = render(report.kind, context)
+    html_bytes, text_bytes = html.encode("utf-8"), text.encode("utf-8")  # encoded once: files and messages
     paths = []
-    for ext, data in (("html", html.encode("utf-8")), ("txt", text.encode("utf-8")), ("xlsx", xlsx)):
+    for ext, data in (("html", html_bytes), ("txt", text_bytes), ("xlsx", xlsx)):
         path = out_dir / f"{report.stem}.{ext}"
         write_atomic(path, data)
         paths.append(path)
@@ -224,8 +225,8 @@ def make(config: Config, report: Report, now: dt.datetime) -> Outgoing:
                 sender=config.mail.sender,
                 recipient=recipient,
                 subject=title,
-                text=text,
-                html=html,
+                text=text_bytes,
+                html=html_bytes,
                 attachment=(f"{report.stem}-{report.period}.xlsx", xlsx) if attach else None,
                 idem_key=idem_key(report.kind, report.department_id, report.period, recipient),
                 date=now,

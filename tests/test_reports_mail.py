@@ -89,3 +89,18 @@ def test_same_bytes_for_bodies_with_line_feeds_only() -> None:
                     text=text, html=html, attachment=None, idem_key=f"daily|2026-11-20|r{n}",
                     date=dt.datetime(2026, 11, 20))
         assert build_message(**args) == library_message(**args)
+
+
+def test_same_bytes_for_bodies_given_as_utf8() -> None:
+    """The reports pass their written files' bytes: the same message as for the text."""
+    rng = random.Random(10)
+    for n in range(30):
+        size = rng.choice([0, 1, 57, 1000, 30_000])
+        text, html = _text(rng, size), _text(rng, size * 2)
+        if n % 2:
+            text, html = text.replace("\r", ""), html.replace("\r", "")
+        args = dict(sender="office@example.gov.cn", recipient=f"r{n}@example.gov.cn", subject="日报",
+                    attachment=(f"d{n}.xlsx", rng.randbytes(size)), idem_key=f"daily|2026-11-20|r{n}",
+                    date=dt.datetime(2026, 11, 20))
+        expected = library_message(text=text, html=html, **args)
+        assert build_message(text=text.encode("utf-8"), html=html.encode("utf-8"), **args) == expected
