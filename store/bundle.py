@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.history import past_states
 from store.models import Finding, ListSnapshot
 
 FORMAT = "zwgk-evidence-bundle/1"
@@ -62,18 +63,34 @@ def finding_ids_by_key(session: Session, keys: Sequence[str]) -> dict[str, int]:
 def failing_findings(
     session: Session, as_of: dt.date, tz: ZoneInfo, department_id: str | None = None
 ) -> list[Finding]:
-    """Failing findings open at the end of the ``as_of`` day (what a scorecard lists as 不合格)."""
+    """Failing findings open at the end of the ``as_of`` day (what that day's scorecard lists as 不合格).
+
+    Findings a later day's check changed are taken as they stood then (``store.history``); those are
+    returned detached from the session with that day's status and message, so nothing is written back.
+    """
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
     end = end.replace(tzinfo=None)
-    stmt = (
-        select(Finding)
-        .where(Finding.status == "fail", Finding.first_detected < end)
-        .where(or_(Finding.resolved_at.is_(None), Finding.resolved_at >= end))
-        .order_by(Finding.id)
-    )
+    past = past_states(session, as_of, end)
+    stmt = select(Finding).where(Finding.first_detected < end)
     if department_id:
         stmt = stmt.where(Finding.department_id == department_id)
-    return list(session.scalars(stmt))
+    found = list(session.scalars(stmt.where(Finding.status == "fail")))
+    was_failing = [i for i, state in past.items() if state.status == "fail"]
+    for start in range(0, len(was_failing), 500):  # failing then, something else now
+        found += session.scalars(stmt.where(Finding.status != "fail", Finding.id.in_(was_failing[start:start + 500])))
+    out = []
+    for finding in sorted(found, key=lambda f: f.id):
+        state = past.get(finding.id)
+        if state is not None:
+            if state.status != "fail":
+                continue
+            session.expunge(finding)
+            finding.status = state.status
+            finding.message = state.message or finding.message
+            finding.resolved_at = None
+            finding.reopened_count = max(0, (finding.reopened_count or 0) - state.reopened_later)
+        out.append(finding)
+    return out
 
 
 def latest_list_evidence(session: Session, site_id: str, section_id: str) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from reports_dataset import populate, write_settings
@@ -10,6 +11,8 @@ from reports_dataset import populate, write_settings
 from checks.engine import FindingResult
 from checks.lifecycle import record_results
 from reports import scorecards
+from store.db import Database
+from store.models import Finding
 from zwgk.cli import main
 
 D = dt.date
@@ -21,8 +24,8 @@ def result(status: str) -> FindingResult:
                          evidence=[{"url": "http://127.0.0.1:9/dibao/", "captured_at": "2026-12-01T00:00:00"}])
 
 
-def at(day: int) -> dt.datetime:
-    return dt.datetime(2026, 11, day, 1, 0)  # 09:00 in Asia/Shanghai, the settings' zone
+def at(day: int, hour: int = 1) -> dt.datetime:
+    return dt.datetime(2026, 11, day, hour, 0)  # 09:00 in Asia/Shanghai, the settings' zone
 
 
 def rows_by_day(config, db) -> dict[int, tuple]:  # type: ignore[no-untyped-def]
@@ -83,3 +86,35 @@ def test_a_late_check_of_the_same_day_is_that_days_verdict(tmp_path: Path) -> No
     finally:
         db.dispose()
     assert days[1] == ("pass", False, D(2026, 11, 3), 0, "第pass次检查的说明")
+
+
+def test_the_evidence_bundle_of_a_past_daily_lists_what_failed_that_day(tmp_path: Path, capsys) -> None:
+    """Fixed on 2 November, failing on 1 November: in the bundle of 1 November's daily with that day's message;
+    a finding passing on 1 November that fails again since is not."""
+    import json
+
+    config = write_settings(tmp_path)
+    db = populate(config, findings=[])
+    try:
+        record_results(db, [result("fail"), replace(result("fail"), section="tekun")], D(2026, 11, 1), now=at(1))
+        record_results(db, [replace(result("pass"), section="tekun", message="特困：按时公开")], D(2026, 11, 1),
+                       now=at(1, 2))
+        record_results(db, [replace(result("pass"), message="已整改"),
+                            replace(result("fail"), section="tekun", message="特困：又逾期")], D(2026, 11, 2),
+                       now=at(2))
+    finally:
+        db.dispose()
+    settings = str(tmp_path / "settings.toml")
+    out = tmp_path / "bundle"
+    assert main(["evidence", "--report", "daily", "--as-of", "2026-11-01", "--out", str(out),
+                 "--config", settings]) == 0
+    capsys.readouterr()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [(f["section"], f["status"], f["message"]) for f in manifest["findings"]] == \
+        [("dibao", "fail", "第fail次检查的说明")]
+    db = Database(config.database_url)  # the stored rows keep their current state
+    try:
+        with db.session() as s:
+            assert s.get(Finding, 1).status == "pass" and s.get(Finding, 2).status == "fail"
+    finally:
+        db.dispose()
