@@ -58,6 +58,7 @@ def test_demo_command_runs_every_stage(demo_run):
 
 
 def test_demo_finds_the_planted_problems(demo_run):
+    from store.models import utcnow
     from zwgk import pipeline
     from zwgk.app import open_app
     from zwgk.demo import build_site
@@ -65,8 +66,9 @@ def test_demo_finds_the_planted_problems(demo_run):
     code, out, config_path, port = demo_run
     app = open_app(config_path)
     try:
-        today = dt.datetime.now(app.config.general.tz).date()
-        results = pipeline.check(app, today, record=False)
+        # The site's date as the demo printed it (a run that crossed midnight keeps its day).
+        today = dt.date.fromisoformat(re.search(r"站点日期 (\d{4}-\d{2}-\d{2})", out).group(1))
+        results = pipeline.check(app, today, record=False, evidence_until=utcnow())
     finally:
         app.close()
     planted = build_site(today).planted
