@@ -18,7 +18,7 @@ import datetime as dt
 import gc
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from checks.calendar import WorkCalendar
@@ -67,6 +67,10 @@ class FindingResult:
                                 self.details, self.name))
 
 
+# The constructor's arguments in order (what ``__reduce__`` pickles; checks.workers sends results as these tuples).
+RESULT_FIELDS = tuple(f.name for f in fields(FindingResult))
+
+
 def finding_key(rule: str, site: str | None, section: str | None, period: str | None) -> str:
     return f"{rule}|{site or ''}|{section or ''}|{period or ''}"
 
@@ -96,18 +100,31 @@ def site_indicators(registry: Registry) -> list[Indicator]:
     return [ind for ind in registry.indicators.values() if ind.applies_to == "sites"]
 
 
-def _result(ind: Indicator, site: SiteData, section: SectionData | None, outcome: Outcome) -> FindingResult:
-    status = outcome.status
-    if status == "fail" and ind.severity == "info":
-        status = "warn"  # an info-level rule reports, it never fails a site
-    section_id = outcome.section if outcome.section is not None else (section.config.id if section else None)
-    department = outcome.department or (section.config.department if section else site.config.department)
-    return FindingResult(
-        rule=ind.id, kind=ind.kind, site=site.config.id, section=section_id, department=department,
-        status=status, period=outcome.period, due=outcome.due, message=outcome.message,
-        evidence=outcome.evidence, uncertain=outcome.uncertain, severity=ind.severity,
-        details=outcome.details, name=ind.name,
-    )
+def _results(ind: Indicator, site: SiteData, section: SectionData | None,
+             outcomes: list[Outcome]) -> list[FindingResult]:
+    """The rule's outcomes as results: an info-level rule's fail reads warn (it reports, it never fails a
+    site); section and department default to the section's (the site's department for site scope); on a
+    section, a verdict with no evidence of its own cites the list pages (a verdict of absence, "未公开", is
+    judged on them)."""
+    rule, kind, severity, name = ind.id, ind.kind, ind.severity, ind.name
+    info = severity == "info"
+    site_id = site.config.id
+    if section is not None:
+        section_id, department, listed = section.config.id, section.config.department, section.list_evidence
+    else:
+        section_id, department, listed = None, site.config.department, None
+    out = []
+    for o in outcomes:
+        status = o.status
+        if info and status == "fail":
+            status = "warn"
+        evidence = o.evidence
+        if not evidence and listed is not None:
+            evidence = list(listed)
+        out.append(FindingResult(rule, kind, site_id, o.section if o.section is not None else section_id,
+                                 o.department or department, status, o.period, o.due, o.message, evidence,
+                                 o.uncertain, severity, o.details, name))
+    return out
 
 
 def _unknown(outcome: Outcome, section: SectionData) -> Outcome:
@@ -134,9 +151,7 @@ def evaluate_section(
         if not outcomes and bound:  # the section's own rule always reports the blind spot
             outcomes = [Outcome("unknown", f"无法判断：{section.unreadable_reason()}",
                                 evidence=list(section.list_evidence))]
-    # A verdict of absence ("未公开") is judged on the list pages: they are its evidence.
-    outcomes = [o if o.evidence else replace(o, evidence=list(section.list_evidence)) for o in outcomes]
-    return [_result(ind, site, section, o) for o in outcomes]
+    return _results(ind, site, section, outcomes)
 
 
 def evaluate_site(ind: Indicator, site: SiteData, ctx: Context) -> list[FindingResult]:
@@ -146,7 +161,7 @@ def evaluate_site(ind: Indicator, site: SiteData, ctx: Context) -> list[FindingR
     except Exception as exc:
         log.exception("rule %s failed on %s", ind.id, site.config.id)
         outcomes = [Outcome("unknown", f"规则执行出错：{type(exc).__name__}: {exc}")]
-    return [_result(ind, site, None, o) for o in outcomes]
+    return _results(ind, site, None, outcomes)
 
 
 def evaluate(
@@ -155,19 +170,24 @@ def evaluate(
 ) -> list[FindingResult]:
     """Run every bound indicator over already loaded site data (pure: no database, no clock)."""
     results: list[FindingResult] = []
+    pages = config is None or config.crawl.fetch_articles
+    bound: dict[tuple[str | None, str], list[Indicator]] = {}  # bound_indicators per (own indicator, category)
+    per_site = site_indicators(registry)
     for site in sites:
+        ctx = Context(as_of, calendar, config, registry, cutoff, site)  # the same for every section of the site
         for section in site.sections:
             if section_id and section.config.id != section_id:
                 continue
-            ctx = Context(as_of, calendar, config, registry, cutoff, site)
-            pages = config is None or config.crawl.fetch_articles
-            for ind in bound_indicators(registry, section, pages=pages):
-                own = ind.id == section.config.indicator
-                results.extend(evaluate_section(ind, site, section, ctx, bound=own))
+            conf = section.config
+            shape = (conf.indicator, conf.category or "")
+            inds = bound.get(shape)
+            if inds is None:
+                inds = bound[shape] = bound_indicators(registry, section, pages=pages)
+            for ind in inds:
+                results.extend(evaluate_section(ind, site, section, ctx, bound=ind.id == conf.indicator))
         if section_id:
             continue  # a single-section audit runs only the section's rules
-        ctx = Context(as_of, calendar, config, registry, cutoff, site)
-        for ind in site_indicators(registry):
+        for ind in per_site:
             results.extend(evaluate_site(ind, site, ctx))
     return results
 

@@ -37,9 +37,13 @@ CHUNK = 500  # keys per IN (...) query
 # The columns a run may change on an existing finding (written back in one executemany).
 _MUTABLE = ("status", "message", "evidence", "details", "due", "uncertain", "severity", "department_id",
             "last_confirmed", "resolved_at", "reopened_count", "last_as_of")
+# ... the same without department_id, for rows whose department is the stored one: SQLite rewrites the
+# department index entry of every row an UPDATE sets it on, even to the same value.
+_MUTABLE_SAME_DEPARTMENT = tuple(c for c in _MUTABLE if c != "department_id")
 # What the transitions read (message, evidence and details are only ever overwritten from a result:
-# a finding no result rewrites gets only its last_as_of updated, so they are not loaded).
-_LOADED = ("id", "key", "status", "last_confirmed", "resolved_at", "reopened_count", "last_as_of")
+# a finding no result rewrites gets only its last_as_of updated, so they are not loaded), and the stored
+# department (kept apart as "stored_department": the transitions overwrite department_id).
+_LOADED = ("id", "key", "status", "last_confirmed", "resolved_at", "reopened_count", "last_as_of", "department_id")
 
 
 def _apply(finding: dict[str, Any], result: FindingResult) -> None:
@@ -142,9 +146,28 @@ class _BatchJson:
         self.dumps = dumps
         self.plain = _c_encoder(json.JSONEncoder().default) if dumps is json.dumps else None
         self.detailed = _c_encoder(_default) if self.plain is not None else None
+        self.entries: dict[int, str] = {}  # id of an evidence entry -> its JSON
 
     def evidence(self, value: Any) -> str:
-        return self.dumps(value) if self.plain is None else self.plain(value)
+        """A list of entry dicts encoded entry by entry, each entry once per batch (results share them: a
+        page's evidence, an item's fallback entry, a section's list page; they are never changed and the
+        batch's results keep them alive, so their ids are not reused): ``[`` + entries joined by ``", "`` +
+        ``]`` is what json.dumps writes for a list."""
+        plain = self.plain
+        if plain is None:
+            return self.dumps(value)
+        if type(value) is not list:
+            return plain(value)
+        done = self.entries
+        parts = []
+        for entry in value:
+            if type(entry) is not dict:
+                return plain(value)
+            text = done.get(id(entry))
+            if text is None:
+                text = done[id(entry)] = plain(entry)
+            parts.append(text)
+        return "[" + ", ".join(parts) + "]"
 
     def details(self, value: Any) -> str:
         if self.detailed is not None:
@@ -161,7 +184,8 @@ def _existing(session, keys: list[str]) -> dict[str, dict[str, Any]]:  # type: i
     connection = session.connection()
     for i in range(0, len(keys), CHUNK):
         for row in tuples(connection, _EXISTING, {"keys": keys[i:i + CHUNK]}):
-            out[row[1]] = dict(zip(_LOADED, row, strict=True))
+            finding = out[row[1]] = dict(zip(_LOADED, row, strict=True))
+            finding["stored_department"] = row[-1]
     return out
 
 
@@ -213,7 +237,8 @@ class Plan:
 
     dialect: str
     inserts: list[tuple[Any, ...]]  # _INSERTED order
-    full: list[tuple[Any, ...]]  # _MUTABLE values, then the id
+    full: list[tuple[Any, ...]]  # _MUTABLE values, then the id (department changed)
+    same_department: list[tuple[Any, ...]]  # _MUTABLE_SAME_DEPARTMENT values, then the id
     kept: list[tuple[Any, ...]]  # (last_as_of, id)
     events: list[tuple[str, int | None, str | None, str, str]]  # key, id (None: inserted now), old, new, message
     at: Any  # the events' time, processed
@@ -250,14 +275,14 @@ def plan_batch(session, results: Iterable[FindingResult], as_of: dt.date, now: d
     """The lifecycle transitions of one batch (see the module docstring) as rows to write."""
     dialect = session.get_bind().dialect
     results = list(results)
+    keys = [r.key for r in results]
     counts = new_counts()
-    known = _existing(session, list(dict.fromkeys(r.key for r in results)))
+    known = _existing(session, list(dict.fromkeys(keys)))
     created: dict[str, dict[str, Any]] = {}
     touched: dict[str, dict[str, Any]] = {}
     rewritten: set[str] = set()  # touched keys whose result fields were applied (the others: last_as_of only)
     events: list[tuple[str, str | None, str, str]] = []  # key, old, new, message
-    for result in results:
-        key = result.key
+    for key, result in zip(keys, results, strict=True):
         finding = created.get(key) or known.get(key)
         if finding is not None and finding["last_as_of"] and finding["last_as_of"] > as_of:
             continue
@@ -319,13 +344,22 @@ def plan_batch(session, results: Iterable[FindingResult], as_of: dt.date, now: d
                 evidence(f["evidence"]), details(f["details"]), stamp(f["first_detected"]),
                 stamp(f["last_confirmed"]), stamp(f["resolved_at"]), f["reopened_count"], day(f["last_as_of"]))
                for f in created.values()]
-    full = [(f["status"], f["message"], evidence(f["evidence"]), details(f["details"]), due(f["due"]),
-             uncertain(f["uncertain"]), f["severity"], f["department_id"], stamp(f["last_confirmed"]),
-             stamp(f["resolved_at"]), f["reopened_count"], day(f["last_as_of"]), f["id"])
-            for k, f in touched.items() if k in rewritten]
+    full: list[tuple[Any, ...]] = []
+    same_department: list[tuple[Any, ...]] = []
+    for k, f in touched.items():
+        if k not in rewritten:
+            continue
+        if f["department_id"] == f["stored_department"]:
+            same_department.append((f["status"], f["message"], evidence(f["evidence"]), details(f["details"]),
+                                    due(f["due"]), uncertain(f["uncertain"]), f["severity"], stamp(f["last_confirmed"]),
+                                    stamp(f["resolved_at"]), f["reopened_count"], day(f["last_as_of"]), f["id"]))
+        else:
+            full.append((f["status"], f["message"], evidence(f["evidence"]), details(f["details"]), due(f["due"]),
+                         uncertain(f["uncertain"]), f["severity"], f["department_id"], stamp(f["last_confirmed"]),
+                         stamp(f["resolved_at"]), f["reopened_count"], day(f["last_as_of"]), f["id"]))
     kept = [(day(f["last_as_of"]), f["id"]) for k, f in touched.items() if k not in rewritten]
     ids = {k: f["id"] for k, f in touched.items()}
-    return Plan(_dialect_key(dialect), inserts, full, kept,
+    return Plan(_dialect_key(dialect), inserts, full, same_department, kept,
                 [(key, ids.get(key), old, new, message) for key, old, new, message in events],
                 _processor(dialect, "last_confirmed")(now), counts)
 
@@ -373,6 +407,9 @@ def _compiled(dialect: Dialect) -> dict[str, _Statement]:
             "insert": _Statement(insert(table).values({c: bindparam(c) for c in _INSERTED}), _INSERTED, dialect),
             "full": _Statement(update(table).where(by_id).values({c: bindparam(c) for c in _MUTABLE}),
                                (*_MUTABLE, "_id"), dialect),
+            "same_department": _Statement(
+                update(table).where(by_id).values({c: bindparam(c) for c in _MUTABLE_SAME_DEPARTMENT}),
+                (*_MUTABLE_SAME_DEPARTMENT, "_id"), dialect),
             "kept": _Statement(update(table).where(by_id).values(last_as_of=bindparam("last_as_of")),
                                ("last_as_of", "_id"), dialect),
             "event": _Statement(insert(events).values({c: bindparam(c) for c in event_cols}), event_cols, dialect),
@@ -389,6 +426,7 @@ def write_plan(session, plan: Plan, counts: dict[str, int] | None = None) -> Non
     statements = _compiled(dialect)
     statements["insert"].executemany(connection, plan.inserts)
     statements["full"].executemany(connection, plan.full)
+    statements["same_department"].executemany(connection, plan.same_department)
     statements["kept"].executemany(connection, plan.kept)
     if plan.events:
         new_keys = list(dict.fromkeys(key for key, ident, *_ in plan.events if ident is None))

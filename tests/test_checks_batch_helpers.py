@@ -4,18 +4,24 @@
   after a value that needed the slow path, and the given serializer when it is not json's;
 - ``rows.raw``: driver rows whose converters give ``tuples``' values;
 - ``SectionData.last_published``: the first of the latest items, and a changed items list is seen;
-- ``common.item_evidence``: an item without a page gets one entry, shared by every call.
+- ``common.item_evidence``: an item without a page gets one entry, shared by every call;
+- ``_BatchJson.evidence`` encodes each shared entry once and still writes what ``json.dumps`` writes;
+- ``privacy_detect``'s prefilter accepts the same strings as the two patterns it was written from;
+- ``workers``: results travel as tuples of ``RESULT_FIELDS`` and come back equal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+import re
 
 import pytest
 from checks_builders import item_view, page_view, section_data
 from sqlalchemy import insert, select
 
+from checks.engine import RESULT_FIELDS, FindingResult
 from checks.kinds.common import item_evidence
 from checks.lifecycle import _BatchJson, encode_details
 from checks.rows import raw, tuples
@@ -96,3 +102,36 @@ def test_item_evidence_entry_is_made_once_per_item() -> None:
     assert first[0] == {"url": bare.url, "captured_at": bare.first_seen.isoformat(timespec="seconds"),
                         "warc_file": None, "warc_offset": None, "warc_length": None}
     assert item_evidence([bare, bare]) == [first[0], first[0]]
+
+
+def test_batch_json_evidence_entries_once_and_odd_lists_as_json_dumps() -> None:
+    encoded = _BatchJson(json.dumps)
+    shared = {"url": "http://x/1", "captured_at": None, "warc_file": "a.warc.gz", "warc_offset": 1, "warc_length": 2}
+    values = [[shared], [shared, {"url": "http://x/中文"}], [], [shared] * 3, ["text", shared], [[1], {"a": DAY.isoformat()}],
+              {"not": "a list"}, [{"nested": [shared, {"n": 1.5, "t": True}]}]]
+    for value in values * 2:  # the second round reads the entries' memoised text
+        assert encoded.evidence(value) == json.dumps(value)
+    assert id(shared) in encoded.entries
+
+
+def test_privacy_prefilter_is_the_same_language() -> None:
+    from checks.privacy_detect import _CANDIDATE
+
+    written_from = re.compile(r"\d{11}|\d{4}[ -]\d{4}")
+    rng = random.Random(8)
+    alphabet = "0123456789 -a\n０１٣＊*x年"
+    for _ in range(50_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert (_CANDIDATE.search(text) is None) == (written_from.search(text) is None), text
+
+
+def test_results_travel_as_field_tuples() -> None:
+    import pickle
+    from itertools import starmap
+    from operator import attrgetter
+
+    results = [FindingResult("r", "k", "s", None, "d", "fail", "2026-10", DAY, "消息", [{"url": "u"}], True, "veto",
+                             {"at": DAY}, "名称"),
+               FindingResult("r2", "k", None, "sec", None, "pass", None, None, "ok")]
+    rows = pickle.loads(pickle.dumps(list(map(attrgetter(*RESULT_FIELDS), results))))
+    assert list(starmap(FindingResult, rows)) == results

@@ -167,3 +167,23 @@ def test_absence_findings_carry_the_list_page_they_were_judged_on(tmp_path: Path
         assert r.evidence, r.message
         assert r.evidence[0]["warc_file"] == "portal/2026.warc.gz" and r.evidence[0]["captured_at"]
     store.close()
+
+
+def test_rewritten_findings_keep_or_change_their_department(db_url: str) -> None:
+    """A rewrite leaves department_id out of the UPDATE when it is the stored one, and writes a changed one."""
+    from dataclasses import replace
+
+    from checks.lifecycle import plan_batch
+
+    db = Database(db_url)
+    other = result("fail", period="2026-09")
+    record_results(db, [result("fail"), other], D(2026, 12, 1), now=at(1))
+    moved = replace(other, department="czj", message="部门已变")
+    with db.session() as s:
+        plan = plan_batch(s, [result("fail"), moved], D(2026, 12, 2), at(2))
+    assert len(plan.same_department) == 1 and len(plan.full) == 1
+    record_results(db, [result("fail"), moved], D(2026, 12, 2), now=at(2))
+    kept, changed = finding(db), finding(db, "shanting.19|portal|dibao|2026-09")
+    assert kept is not None and kept.department_id == "mzj" and kept.last_confirmed == at(2)
+    assert changed is not None and changed.department_id == "czj" and changed.message == "部门已变"
+    assert changed.last_confirmed == at(2)

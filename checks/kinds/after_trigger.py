@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from checks.kinds import register
@@ -116,6 +119,23 @@ def _entry(shown: dict[tuple[int, str], dict[str, Any]], item: ItemView, how: st
     return entry
 
 
+@lru_cache(maxsize=64)
+def _any_of(words: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    """``search(title)``: a match when the title contains any of ``words`` (as ``any(w in title ...)``)."""
+    return re.compile("|".join(map(re.escape, words))).search
+
+
+def _about(policy: ItemView) -> tuple[str, dict[str, Any]]:
+    """A policy's period label and its details entry, made once per policy item and shared by every result on it
+    (both 政策解读 rules judge the same policies; entries are never changed, like ``item_evidence``'s)."""
+    done = policy.__dict__.get("_policy_about")  # a frozen view: its fields are not touched
+    if done is None:
+        done = policy.__dict__["_policy_about"] = (
+            f"{policy.published}#{hashlib.sha1(policy.url.encode()).hexdigest()[:8]}",
+            {"title": policy.title, "url": policy.url, "published": policy.published})
+    return done
+
+
 def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[Outcome]:
     site = ctx.site_data
     wanted = set(get(KIND, params, "policy_sections"))
@@ -125,9 +145,12 @@ def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[
                  ((s.config.id in wanted) if wanted else s.config.category == "policy")]
     unreadable = [s.config.id for s in pool if not s.readable]
     words = get(KIND, params, "interpretation_keywords")
-    is_interp = lambda i: any(w in (i.title or "") for w in words)  # noqa: E731
     items = list({i.url: i for s in pool for i in s.items}.values())
-    flags = [is_interp(i) for i in items]
+    if words:  # a title is a 解读 when it contains any of the words (one regex search per title)
+        search = _any_of(tuple(words))
+        flags = [search(i.title or "") is not None for i in items]
+    else:
+        flags = [False] * len(items)
     interps = [i for i, flag in zip(items, flags, strict=True) if flag]
     others = [i for i, flag in zip(items, flags, strict=True) if not flag]
     since = ctx.as_of - dt.timedelta(days=get(KIND, params, "lookback_days"))
@@ -146,14 +169,12 @@ def _policy(section: SectionData, params: dict[str, Any], ctx: Context) -> list[
     out = []
     for policy in sorted(policies, key=lambda i: i.published):  # type: ignore[arg-type,return-value]
         due, uncertain = ctx.calendar.add_working_days(policy.published, n)  # type: ignore[arg-type]
-        period = f"{policy.published}#{hashlib.sha1(policy.url.encode()).hexdigest()[:8]}"
+        period, named = _about(policy)
         matched = prepared.matching(policy, min_shared)  # sorted by publication date, undated last
         entries = listed.get(id(matched))  # the index hands out one list per distinct match (kept alive)
         if entries is None:
             entries = listed[id(matched)] = [_entry(shown, i, how) for i, how in matched]
-        details: dict[str, Any] = {"policy": {"title": policy.title, "url": policy.url,
-                                              "published": policy.published},
-                                   "interpretations": entries}
+        details: dict[str, Any] = {"policy": named, "interpretations": entries}
         # sorted: the first match has the earliest date; if it is undated, so are all the others
         first = matched[0][0].published if matched else None
         late = matched[0][0] if first else None

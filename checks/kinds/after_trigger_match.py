@@ -131,6 +131,7 @@ class InterpretationIndex:
             pos += len(title) + 1
         self.titles = titles
         self._lists: dict[tuple[int, int, int, int], list[tuple[ItemView, str]]] = {}
+        self._by_title: dict[tuple[str, int], tuple[int, int, int]] = {}  # (title, min_shared) -> masks
 
     def _linked(self, policy: ItemView) -> int:
         mask = self.linking.get(policy.url, 0)
@@ -181,13 +182,20 @@ class InterpretationIndex:
         """
         if not self.items:
             return []
-        title, core_ = policy.title, core(policy.title)
+        title = policy.title
+        by_title = self._by_title.get((title, min_shared))
+        if by_title is None:  # what depends on the title alone (a site's policy titles repeat)
+            core_ = core(title)
+            by_title = self._by_title[(title, min_shared)] = (
+                self._quoting(title, core_), self._containing(core_) if len(core_) >= 6 else 0,
+                self._sharing(terms(title) - self.common, min_shared))
+        quoting, containing, sharing = by_title
         link = self._linked(policy)
-        quote = self._quoting(title, core_) & ~link
+        quote = quoting & ~link
         seen = link | quote
-        named = (self._containing(core_) & ~seen) if len(core_) >= 6 else 0
+        named = containing & ~seen
         seen |= named
-        shared = self._sharing(terms(policy.title) - self.common, min_shared) & ~seen
+        shared = sharing & ~seen
         key = (link, quote, named, shared)
         out = self._lists.get(key)
         if out is None:
