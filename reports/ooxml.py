@@ -33,6 +33,7 @@ ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _EPOCH = dt.datetime(1899, 12, 30)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _ROWS_PER_CHUNK = 2000
+_SI, _SI_PRESERVE = "<si><t>", '<si><t xml:space="preserve">'
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -179,9 +180,11 @@ class SharedStrings:
 
     def xml(self) -> bytes:
         parts = [f'{_XML_DECL}<sst xmlns="{_NS}" count="{self.count}" uniqueCount="{len(self.texts)}">']
-        for text in self.texts:
-            space = ' xml:space="preserve"' if text != text.strip() else ""
-            parts.append(f"<si><t{space}>{escape(text)}</t></si>")
+        texts = self.texts
+        # Escaped in one pass over all texts joined by NUL (never in a cleaned text, see ILLEGAL).
+        escaped = escape("\x00".join(texts)).split("\x00") if texts else []
+        for text, xml in zip(texts, escaped, strict=True):
+            parts += (_SI_PRESERVE if text != text.strip() else _SI, xml, "</t></si>")
         parts.append("</sst>")
         return "".join(parts).encode("utf-8")
 
@@ -247,42 +250,56 @@ def _rows_xml(table: Table, sst: SharedStrings, start_row: int) -> Iterable[str]
 
 
 def rows_template(table: Table, start_row: int) -> RowsTemplate:
-    """``_rows_xml`` with the shared-string indices left open (same chunks, same cells)."""
+    """``_rows_xml`` with the shared-string indices left open (same chunks, same cells, built the same way)."""
     width = max(len(table.headers), max((len(row) for row in table.rows), default=0))
     letters = [column_letter(i) for i in range(1, width + 1)]
+    starts = [f'<c r="{letter}' for letter in letters]
     local = SharedStrings()
     ids, add = local.ids, local.add
+    serials: dict[dt.date, str] = {}
     chunks: list[tuple[str, Callable[[list[str]], tuple[str, ...]]]] = []
-    chunk: list[str] = []
+    parts: list[str] = []
     picks: list[int] = []
+    rows = 0
     refs = 0
     for number, row in enumerate(table.rows, start=start_row):
         r = str(number)
-        cells = [f'<row r="{r}">']
-        for letter, value in zip(letters, row, strict=False):
-            if type(value) is not str:
-                if value is None:
+        parts += ('<row r="', r, '">')
+        for column, value in enumerate(row[:width]):
+            kind = type(value)
+            if kind is str:
+                if not value:
                     continue
-                cell = _value_cell(f"{letter}{r}", value)
+            elif value is None:
+                continue
+            elif kind is int:
+                parts += (starts[column], r, '"><v>', str(value), "</v></c>")
+                continue
+            elif kind is dt.date and value.year >= 1900:
+                serial = serials.get(value)
+                if serial is None:
+                    serial = serials[value] = str(excel_serial(value))
+                parts += (starts[column], r, f'" s="{DATE_STYLE}"><v>', serial, "</v></c>")
+                continue
+            else:
+                cell = _value_cell(f"{letters[column]}{r}", value)
                 if cell is not None:
-                    cells.append(cell)
+                    parts.append(cell)
                     continue
                 value = _as_text(value)
-            elif not value:
-                continue
             i = ids.get(value)
             if i is None:
                 i = add(value)
             refs += 1
             picks.append(i)
-            cells.append(f'<c r="{letter}{r}" t="s"><v>%s</v></c>')
-        cells.append("</row>")
-        chunk.append("".join(cells))
-        if len(chunk) >= _ROWS_PER_CHUNK:
-            chunks.append(("".join(chunk), _picker(picks)))
-            chunk, picks = [], []
-    if chunk:
-        chunks.append(("".join(chunk), _picker(picks)))
+            parts += (starts[column], r, '" t="s"><v>%s</v></c>')
+        parts.append("</row>")
+        rows += 1
+        if rows >= _ROWS_PER_CHUNK:
+            chunks.append(("".join(parts), _picker(picks)))
+            parts, picks, rows = [], [], 0
+    if parts:
+        chunks.append(("".join(parts), _picker(picks)))
     key = (id(table.rows), len(table.rows), len(table.headers), start_row)
     return RowsTemplate(key, local.texts, refs, chunks)
 

@@ -104,3 +104,28 @@ def test_same_bytes_for_bodies_given_as_utf8() -> None:
                     date=dt.datetime(2026, 11, 20))
         expected = library_message(text=text, html=html, **args)
         assert build_message(text=text.encode("utf-8"), html=html.encode("utf-8"), **args) == expected
+
+
+@pytest.mark.parametrize("recipient", [
+    "mzj@example.gov.cn",
+    "区民政局 <mzj@example.gov.cn>",
+    '"Zhang, San" <zhang.san.with.a.very.long.local.part.for.folding@departments.example.gov.cn>',
+    "a@b.c, d@e.f",
+])
+@pytest.mark.parametrize("filename", [
+    "department-mzj-2026-11-20.xlsx",
+    "department-民政局-2026-11-20.xlsx",
+    "department-" + "x" * 90 + "-2026-11-20.xlsx",
+    'odd "name"; x=1.xlsx',
+    None,
+])
+def test_same_bytes_for_recipients_file_names_senders_and_dates(recipient: str, filename: str | None) -> None:
+    """Messages share the library's skeleton per sender, date and attachment: every varying header as the library writes it."""
+    for sender, date in (("office@example.gov.cn", dt.datetime(2026, 11, 20)),
+                         ("区政府办公室 <office@example.gov.cn>", dt.datetime(2026, 11, 20, 1, 2, 3, tzinfo=dt.UTC)),
+                         ("office@example.gov.cn", dt.datetime(2026, 11, 21, 8))):
+        for subject in ("日报", "【政务公开问题清单】" + "很长的主题" * 30, "zwgk-stand-in-subject"):
+            args = dict(sender=sender, recipient=recipient, subject=subject, text="正文\n", html="<p>正文</p>\n",
+                        attachment=(filename, b"PK\x03\x04") if filename else None,
+                        idem_key=f"department:mzj|2026-11-20|{recipient}|{subject}", date=date)
+            assert build_message(**args) == library_message(**args)
