@@ -55,6 +55,12 @@ def after_trigger(ind: Indicator, section: SectionData, ctx: Context) -> list[Ou
 # --------------------------------------------------------------------------- 成文日期 → 发布
 
 
+@lru_cache(maxsize=4096)
+def _month(day: dt.date) -> str:
+    """``f"{day:%Y-%m}"``, once per date (strftime costs 2.5–4 µs a call; a batch formats ≈ 4,000)."""
+    return f"{day:%Y-%m}"
+
+
 def _written(section: SectionData, params: dict[str, Any], ctx: Context) -> list[Outcome]:
     n = get(KIND, params, "within_working_days")
     since = ctx.as_of - dt.timedelta(days=get(KIND, params, "lookback_days"))
@@ -64,7 +70,7 @@ def _written(section: SectionData, params: dict[str, Any], ctx: Context) -> list
         if written is None or item.published is None or item.published < since:
             continue
         due, uncertain = ctx.calendar.add_working_days(written, n)
-        months.setdefault(f"{item.published:%Y-%m}", []).append((item, due, uncertain))
+        months.setdefault(_month(item.published), []).append((item, due, uncertain))
     out = []
     for label, rows in sorted(months.items()):
         late = [(i, d) for i, d, _ in rows if i.published > d]  # type: ignore[operator]
