@@ -148,6 +148,7 @@ def finding_rows(
             shown[value] = capture_time(value, tz) or ""
         return shown[value]
 
+    keys: list[tuple[int, str, int]] = []  # FindingRow.sort_key, packed (see _packed_key)
     for (fid, rule, severity, status, due, site_id, section_id, dep, period, message, uncertain, first_detected,
          resolved_at, reopened_count, evidence_url, captured_at, deduct) in findings:  # unpacked: Row attributes cost
         indicator = indicators.get(rule)
@@ -156,6 +157,7 @@ def finding_rows(
         overdue = None
         if status in ("fail", "warn") and due and due < as_of:
             overdue = (as_of - due).days
+        keys.append((_packed_key(severity, status, overdue, due), dep or "", fid))
         url = str(evidence_url or "") or None
         place = site_names.get(site_id or "", site_id or "")
         if section_id:
@@ -186,8 +188,25 @@ def finding_rows(
                 deduct=_deduct(deduct),
             )
         )
-    rows.sort(key=lambda r: r.sort_key)
-    return rows
+    # The order of rows.sort(key=FindingRow.sort_key): the same fields in the same order, a stable sort.
+    return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
+
+
+_BITS = 22  # every ordinal (date.max: 3,652,059) and every overdue count (< that) is below 2**22
+_MAX_ORDINAL = dt.date.max.toordinal()
+
+
+def _packed_key(severity: str, status: str, overdue: int | None, due: dt.date | None) -> int:
+    """FindingRow.sort_key's first four fields as one integer in the same order.
+
+    A province's 136,000 rows sort faster on (int, department, id) than on the six-field tuple
+    with dates, and the key needs no property call per row. ``overdue``: None or the days
+    from ``due`` to as_of (0 < days < 2**22).
+    """
+    veto = 0 if (severity == "veto" and status == "fail") else 1
+    ordinal = due.toordinal() if due else _MAX_ORDINAL
+    head = veto * 10 + _STATUS_RANK.get(status, 9)
+    return (((head << _BITS) | (2**_BITS - 1 - (overdue or 0))) << _BITS) | ordinal
 
 
 def department_rows(
