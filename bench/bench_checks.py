@@ -15,8 +15,9 @@ reopen as well as inserts. Departments: ``sites // 4`` (500 for 2,000 sites).
 
 Each measured run is a child process on a fresh copy of ``base.db``; the parent reads the
 child's wall time, CPU time (its own and its check workers'), peak RSS (``ru_maxrss``, the
-child's and its largest worker's) and the peak summed PSS of the child's process tree (sampled
-from /proc every 50 ms), and prints the medians. ``--workers N`` passes ``workers=N`` to
+child's and its largest worker's), and prints the medians. The peak summed PSS of the child's process
+tree is sampled from /proc every 50 ms in separate runs after the timed ones (``--memory-runs``, default
+1): the sampler's reads of three 160–670 MB processes took a third of a core from the timed check. ``--workers N`` passes ``workers=N`` to
 ``run_checks`` (``profile`` defaults to 0: cProfile sees only one process).
 """
 
@@ -482,16 +483,24 @@ def dump_findings(db, out: Path, results: list | None = None,  # type: ignore[no
 # --------------------------------------------------------------------------- parent
 
 
+def run_plain(cmd: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess, None]:
+    """Run ``cmd`` without sampling (timed runs: the sampler's /proc reads take a share of the two cores)."""
+    return subprocess.run(cmd, capture_output=True, text=True, env=env), None
+
+
 def measure(sites: int, runs: int, *, python: str = sys.executable, extra_env: dict[str, str] | None = None,
-            workers: int | None = None) -> dict:
+            workers: int | None = None, memory_runs: int = 1) -> dict:
+    """``runs`` timed runs, then ``memory_runs`` runs sampled for peak PSS (their times are not counted)."""
     populate(sites)
-    samples = []
-    for _ in range(runs):
+    samples, memory = [], []
+    for n in range(runs + memory_runs):
+        sampled = n >= runs
         settings = fresh_copy(sites)
         env = {**os.environ, **(extra_env or {})}
         started = time.perf_counter()
         cmd = [python, __file__, "child", "--settings", str(settings)]
-        proc, pss = run_sampled(cmd + ([] if workers is None else ["--workers", str(workers)]), env)
+        cmd += [] if workers is None else ["--workers", str(workers)]
+        proc, pss = run_sampled(cmd, env) if sampled else run_plain(cmd, env)
         wall = time.perf_counter() - started
         drop_copy(settings)
         if proc.returncode != 0:
@@ -501,13 +510,18 @@ def measure(sites: int, runs: int, *, python: str = sys.executable, extra_env: d
         sample.setdefault("workers_cpu_s", 0.0)
         sample.setdefault("workers_maxrss_mb", 0)
         sample["total_cpu_s"] = round(sample["cpu_s"] + sample["workers_cpu_s"], 2)
-        sample["peak_pss_mb"] = round(pss)  # the whole process tree, sampled every 50 ms
-        samples.append(sample)
-        print(json.dumps(sample, ensure_ascii=False), file=sys.stderr)
-    keys = ("wall_s", "check_s", "cpu_s", "total_cpu_s", "maxrss_mb", "workers_maxrss_mb", "peak_pss_mb")
-    med = {k: statistics.median(s[k] for s in samples) for k in keys}
-    return {"sites": sites, "runs": runs, **med, "results": samples[-1]["results"],
-            "findings": samples[-1]["findings"], "open": samples[-1]["open"], "samples": samples}
+        if sampled:
+            sample["peak_pss_mb"] = round(pss or 0)  # the whole process tree, sampled every 50 ms
+        (memory if sampled else samples).append(sample)
+        print(json.dumps({"sampled": sampled, **sample}, ensure_ascii=False), file=sys.stderr)
+    keys = ("wall_s", "check_s", "cpu_s", "total_cpu_s", "maxrss_mb", "workers_maxrss_mb")
+    med = {k: statistics.median(s[k] for s in samples) for k in keys} if samples else {}
+    if memory:
+        med["peak_pss_mb"] = max(s["peak_pss_mb"] for s in memory)
+        med["sampled_check_s"] = statistics.median(s["check_s"] for s in memory)
+    last = (samples or memory)[-1]
+    return {"sites": sites, "runs": runs, **med, "results": last["results"],
+            "findings": last["findings"], "open": last["open"], "samples": samples + memory}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -518,6 +532,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--settings", type=Path, help="(child) settings of the database copy to check")
     parser.add_argument("--workers", type=int, help="run_checks(workers=N) (default: its own choice; profile: 0)")
+    parser.add_argument("--memory-runs", type=int, default=1,
+                        help="(bench) extra runs sampled for peak PSS every 50 ms, after the timed runs (default 1)")
     args = parser.parse_args(argv)
     if args.command == "populate":
         print(populate(args.sites))
@@ -538,7 +554,7 @@ def main(argv: list[str] | None = None) -> int:
 
         pstats.Stats(str(out)).sort_stats("cumulative").print_stats(35)
     else:
-        result = measure(args.sites, args.runs, workers=args.workers)
+        result = measure(args.sites, args.runs, workers=args.workers, memory_runs=args.memory_runs)
         print(json.dumps({k: v for k, v in result.items() if k != "samples"}, ensure_ascii=False))
     return 0
 
