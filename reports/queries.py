@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import String, case, func, literal, select, type_coerce
+from sqlalchemy import String, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store.models import CrawlRun, Finding, OutboxMessage, ScoreRecord, Section, Site
@@ -16,8 +16,13 @@ RAW_DATES = ("due", "first_detected", "resolved_at")
 _UNCERTAIN = FINDING_COLUMNS.index("uncertain")
 
 
-def findings_known_by(session: Session, until_utc: dt.datetime, department_ids: Sequence[str] | None = None) -> list:
+def findings_known_by(session: Session, until_utc: dt.datetime, department_ids: Sequence[str] | None = None, *,
+                      judged_by: dt.date | None = None) -> list:
     """Every finding first detected before ``until_utc`` (naive UTC), in a stable order.
+
+    ``judged_by``: also the findings that only checks of that day or earlier have judged (``last_as_of``),
+    even when recorded after ``until_utc`` (the demo's crawl past midnight or its chosen ``--date``, a late
+    re-run of a day's checks): they are that day's verdicts.
 
     ``department_ids``: only these departments' findings (a share of the department reports).
 
@@ -45,7 +50,10 @@ def findings_known_by(session: Session, until_utc: dt.datetime, department_ids: 
         Finding.evidence[(0, "captured_at")].as_string().label("captured_at"),
         deduct.label("deduct"),
     ]
-    stmt = select(*cols).where(Finding.first_detected < until_utc).order_by(Finding.id)
+    known = Finding.first_detected < until_utc
+    if judged_by is not None:
+        known = or_(known, Finding.last_as_of <= judged_by)
+    stmt = select(*cols).where(known).order_by(Finding.id)
     if department_ids is not None:
         stmt = stmt.where(Finding.department_id.in_(list(department_ids)))
     result = session.connection().execute(stmt)

@@ -93,7 +93,8 @@ def snapshot(config: Config, session: Session, as_of: dt.date, department_ids: l
             sections.setdefault((site.id, sec.id), sec.name)
     departments = [(d.id, d.name) for d in config.departments]
     until = local_day_end_utc(as_of, tz)
-    findings = history.rewind(session, queries.findings_known_by(session, until, department_ids), as_of, until)
+    findings = history.rewind(session, queries.findings_known_by(session, until, department_ids, judged_by=as_of),
+                              as_of, until)
     rows = finding_rows(
         findings,
         as_of=as_of,

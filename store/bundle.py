@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from store.history import past_states
@@ -71,7 +71,8 @@ def failing_findings(
     end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=tz).astimezone(dt.UTC)
     end = end.replace(tzinfo=None)
     past = past_states(session, as_of, end)
-    stmt = select(Finding).where(Finding.first_detected < end)
+    # As in the reports: known by the day's end, or judged only by checks of that day or earlier.
+    stmt = select(Finding).where(or_(Finding.first_detected < end, Finding.last_as_of <= as_of))
     if department_id:
         stmt = stmt.where(Finding.department_id == department_id)
     found = list(session.scalars(stmt.where(Finding.status == "fail")))

@@ -165,3 +165,27 @@ def test_demo_never_repeats_the_leaked_number(demo_run):
                 assert number not in content, path
             elif (part.get_filename() or "").endswith(".xlsx"):
                 assert not [c for c in cells(io.BytesIO(content)) if number in c], path
+
+
+def test_demo_on_a_past_date_reports_what_its_checks_found(tmp_path: Path) -> None:
+    """`zwgk demo --date` judges that day with the crawl just made, and its reports list the same failures."""
+    from zwgk.demo import build_site
+
+    port = free_port()
+    config_path = demo_settings(tmp_path, port)
+    config = load_config(config_path)
+    day = dt.datetime.now(config.general.tz).date() - dt.timedelta(days=10)
+    out = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stdout(out):
+        code = main(["demo", "--config", str(config_path), "--date", day.isoformat()])
+    text = out.getvalue()
+    assert code == 0, text
+    failed = int(re.search(r"不通过 (\d+)", text).group(1))
+    assert failed >= 4, text
+    daily = (config.reports_dir / day.isoformat() / "daily.txt").read_text(encoding="utf-8")
+    assert "总体情况：全部通过" not in daily
+    assert f"未通过 {failed} 项" in daily, daily[:400]
+    planted = build_site(day).planted
+    assert planted.stale_list_url in daily, daily

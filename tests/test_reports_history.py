@@ -118,3 +118,24 @@ def test_the_evidence_bundle_of_a_past_daily_lists_what_failed_that_day(tmp_path
             assert s.get(Finding, 1).status == "pass" and s.get(Finding, 2).status == "fail"
     finally:
         db.dispose()
+
+
+def test_a_days_check_recorded_after_the_day_is_in_its_report_and_bundle(tmp_path: Path, capsys) -> None:
+    """The checks of 1 November recorded on the 5th (the demo's --date, a late re-run): that day's verdicts."""
+    import json
+
+    config = write_settings(tmp_path)
+    db = populate(config, findings=[])
+    try:
+        record_results(db, [result("fail")], D(2026, 11, 1), now=at(5))
+        with db.session() as s:
+            rows = [(r.rule, r.status, r.is_open) for r in scorecards.snapshot(config, s, D(2026, 11, 1)).rows]
+    finally:
+        db.dispose()
+    assert rows == [("shanting.19", "fail", True)]
+    out = tmp_path / "bundle"
+    assert main(["evidence", "--report", "daily", "--as-of", "2026-11-01", "--out", str(out),
+                 "--config", str(tmp_path / "settings.toml")]) == 0
+    capsys.readouterr()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert [(f["rule"], f["status"]) for f in manifest["findings"]] == [("shanting.19", "fail")]
