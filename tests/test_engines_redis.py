@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
+from crawl_support import check_day
 from engines_support import (  # noqa: F401 - pytest fixtures
     PostgresServer,
     RedisServer,
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.engines
 ROOT = Path(__file__).resolve().parent.parent
 # The district's date, as the product judges (Asia/Shanghai in settings.toml): the machine's UTC date is a
 # day behind from 16:00 UTC, when a check "as of today" would see no crawl yet.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+TODAY = check_day()  # the demo site's date; judged days are read after the crawls
 
 
 def write_settings(tmp: Path, site_url: str, scale: str = "") -> Path:
@@ -150,11 +150,6 @@ def stored_items(config_path: Path) -> set[tuple[Any, ...]]:
         app.close()
 
 
-def judged_day() -> dt.date:
-    """Today in Asia/Shanghai, read after the crawls compared: a crawl that ran past midnight is inside it."""
-    return dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
 def findings_of(config_path: Path, as_of: dt.date) -> list[tuple[Any, ...]]:
     from zwgk import pipeline
     from zwgk.app import open_app
@@ -240,7 +235,7 @@ def test_postgres_and_two_redis_workers_give_the_same_items_and_findings(embedde
     assert sections(two) == sections(one)
     assert len(embedded["items"]) > 100
     assert deployed["items"] == embedded["items"]
-    as_of = judged_day()
+    as_of = check_day()
     expected = findings_of(embedded["path"], as_of)
     assert any(f[4] == "fail" for f in expected)
     assert findings_of(deployed["path"], as_of) == expected
@@ -320,7 +315,7 @@ def test_a_killed_worker_s_requests_are_redone_by_the_live_one(tmp_path, demo, e
     [one] = embedded["outcomes"]
     assert sections(outcome) == sections(one)
     assert stored_items(path) == embedded["items"]
-    as_of = judged_day()
+    as_of = check_day()
     assert findings_of(path, as_of) == findings_of(embedded["path"], as_of)
 
 
